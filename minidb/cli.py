@@ -1,0 +1,173 @@
+"""What both CLIs share: the look of errors, exit statuses, --db, --json.
+
+An app builds its commands on :class:`App` and opens its database with
+:func:`open_database`. Every failure reaches the user as one line starting
+``Error:`` on stderr with the exit status of SPEC §2 — never a traceback
+(set ``MINIDB_DEBUG=1`` to see one).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import sqlite3
+import sys
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import IO, Any
+
+import click
+
+from minidb.db import Database, DatabaseUnavailable, InvalidURL, connect, ensure_schema, parse
+from minidb.db.connection import redact
+from minidb.errors import MinidbError
+
+USAGE_ERROR = 2
+FAILURE = 1
+
+
+class App(click.Group):
+    """A click group whose every error is one ``Error:`` line with the right exit status."""
+
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:
+        try:
+            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.UsageError as error:
+            hint = f" (see '{error.ctx.command_path} --help')" if error.ctx else ""
+            code = _fail(f"{error.format_message()}{hint}", USAGE_ERROR)
+        except click.ClickException as error:
+            code = _fail(error.format_message(), error.exit_code)
+        except click.Abort:
+            code = _fail("aborted", FAILURE)
+        else:
+            code = result if isinstance(result, int) else 0
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except MinidbError as error:
+            raise _Failure(str(error), error.exit_code) from None
+        except InvalidURL as error:
+            raise _Failure(str(error), USAGE_ERROR) from None
+        except DatabaseUnavailable as error:
+            raise _Failure(str(error), FAILURE) from None
+        except BrokenPipeError:
+            # `... export | head` closed the pipe: not an error worth a line.
+            _silence_stdout()
+            raise click.exceptions.Exit(FAILURE) from None
+        except KeyboardInterrupt:
+            raise _Failure("interrupted; nothing was changed by the unfinished command", 130) from None
+        except Exception as error:
+            if os.environ.get("MINIDB_DEBUG"):
+                traceback.print_exc()
+            raise _Failure(_describe(error, ctx), FAILURE) from None
+
+
+class _Failure(click.ClickException):
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def _fail(message: str, code: int) -> int:
+    click.echo(f"Error: {message}", err=True)
+    return code
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def _describe(error: Exception, ctx: click.Context) -> str:
+    """A one-line, password-free account of an unexpected failure."""
+    url = getattr(ctx.obj, "url", None)
+    where = f" ({redact(url)})" if url else ""
+    if _is_connection_lost(error):
+        return f"lost the connection to the database{where}: {_first_line(error)}"
+    if isinstance(error, sqlite3.Error) or type(error).__module__.startswith("psycopg"):
+        return f"database error{where}: {_first_line(error)}"
+    return f"unexpected {type(error).__name__}: {_first_line(error)}"
+
+
+def _is_connection_lost(error: Exception) -> bool:
+    return type(error).__name__ in ("OperationalError", "InterfaceError") and type(
+        error
+    ).__module__.startswith("psycopg")
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+class Settings:
+    """What the group-level options decided, handed to every command."""
+
+    def __init__(self, app: str, url: str) -> None:
+        self.app = app
+        self.url = url
+
+
+def db_option(variables: tuple[str, ...]) -> Callable[[Any], Any]:
+    names = ", then ".join(variables)
+    return click.option(
+        "--db", "db_url", metavar="URL",
+        help=f"Database URL (sqlite:///path.db or postgresql://…); default: {names}, "
+        "then a SQLite file in the data dir.",
+    )
+
+
+def json_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")(f)
+
+
+@contextmanager
+def open_database(settings: Settings) -> Iterator[Database]:
+    """Connect, bring the schema up to date, and close when the command ends."""
+    db = connect(parse(settings.url))
+    try:
+        ensure_schema(db, settings.app)
+        yield db
+    finally:
+        db.close()
+
+
+def print_json(value: Any) -> None:
+    click.echo(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+def open_input(path: str) -> IO[str]:
+    """The import source: a UTF-8 file, or stdin for ``-``; newlines untouched for CSV."""
+    if path == "-":
+        return io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", newline="")
+    try:
+        return open(path, encoding="utf-8-sig", newline="")
+    except OSError as error:
+        raise click.BadParameter(f"cannot read {path}: {error.strerror}", param_hint="FILE") from None
+
+
+def output_stream() -> IO[str]:
+    """stdout for export, UTF-8 whatever the locale says."""
+    stream = click.get_text_stream("stdout")
+    if (getattr(stream, "encoding", "") or "").lower().replace("-", "") != "utf8" and hasattr(
+        stream, "buffer"
+    ):
+        return io.TextIOWrapper(stream.buffer, encoding="utf-8", newline="\n", write_through=True)
+    return stream
+
+
+def unique_ids(ids: Sequence[int]) -> list[int]:
+    """The ids in the order given, each once (``done 3 3`` is ``done 3``)."""
+    return list(dict.fromkeys(ids))

@@ -1,0 +1,1 @@
+"""The to-do CLI: ``python -m minidb.todo``."""

@@ -1,0 +1,3 @@
+from minidb.todo.cli import cli
+
+cli(prog_name="python -m minidb.todo")

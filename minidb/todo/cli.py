@@ -1,0 +1,311 @@
+"""The to-do command line: ``python -m minidb.todo [--db URL] COMMAND`` (SPEC §3)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import click
+
+from minidb.cli import (
+    App,
+    Settings,
+    db_option,
+    json_option,
+    open_database,
+    open_input,
+    output_stream,
+    print_json,
+    unique_ids,
+)
+from minidb.config import database_url
+from minidb.db.migrations import migrate as apply_migrations
+from minidb.db.migrations import pending
+from minidb.errors import InvalidInput
+from minidb.formats import read_csv, read_json_array, sniff_format, write_csv, write_json_array
+from minidb.todo.tasks import (
+    RECORD_FIELDS,
+    Change,
+    NewTask,
+    TaskList,
+    describe_count,
+    parse_description,
+    parse_due,
+    parse_priority,
+    parse_tag,
+    parse_tags,
+    task_from_record,
+)
+
+URL_VARIABLES = ("TODO_DATABASE_URL",)
+CSV_HEADER = ["id", *RECORD_FIELDS]
+
+
+@click.group(cls=App, context_settings={"help_option_names": ["-h", "--help"]})
+@db_option(URL_VARIABLES)
+@click.version_option(package_name="minidb", message="%(prog)s %(version)s")
+@click.pass_context
+def cli(ctx: click.Context, db_url: str | None) -> None:
+    """A to-do list on SQLite (default) or PostgreSQL."""
+    ctx.obj = Settings("todo", database_url(db_url, URL_VARIABLES, "todo.db"))
+
+
+pass_settings = click.make_pass_decorator(Settings)
+
+
+def _tasks(settings: Settings) -> Iterator[TaskList]:
+    with open_database(settings) as db:
+        yield TaskList(db)
+
+
+def tasks_of(settings: Settings) -> Any:
+    """``with tasks_of(settings) as tasks:`` — the open task list for one command."""
+    from contextlib import contextmanager
+
+    return contextmanager(_tasks)(settings)
+
+
+def _line(task: dict[str, Any]) -> str:
+    mark = "x" if task["completed"] else " "
+    details = [f"due {task['due']}" if task["due"] else "", task["priority"] or ""]
+    details += [f"#{t}" for t in task["tags"]]
+    extra = "  (" + ", ".join(d for d in details if d) + ")" if any(details) else ""
+    return f"{task['id']:>4} [{mark}] {task['description']}{extra}"
+
+
+def _show(task: dict[str, Any]) -> str:
+    rows = [
+        ("id", task["id"]),
+        ("description", task["description"]),
+        ("status", "done" if task["completed"] else "pending"),
+        ("priority", task["priority"] or "-"),
+        ("due", task["due"] or "-"),
+        ("tags", ", ".join(task["tags"]) or "-"),
+        ("created", task["created_at"]),
+        ("completed", task["completed_at"] or "-"),
+    ]
+    return "\n".join(f"{name:<12}{value}" for name, value in rows)
+
+
+def _emit(results: list[dict[str, Any]], as_json: bool, lines: list[str]) -> None:
+    """One object for one task, an array for several; or the text lines."""
+    if as_json:
+        print_json(results[0] if len(results) == 1 else results)
+    else:
+        for line in lines:
+            click.echo(line)
+
+
+priority_choice = click.Choice(["high", "medium", "low"], case_sensitive=False)
+
+
+@cli.command()
+@click.argument("words", nargs=-1, required=True)
+@click.option("--due", metavar="YYYY-MM-DD", help="Due date.")
+@click.option("--priority", type=priority_choice, help="high, medium or low.")
+@click.option("--tag", "tags", multiple=True, metavar="TAG", help="Tag (repeatable).")
+@json_option
+@pass_settings
+def add(settings: Settings, words: tuple[str, ...], due: str | None, priority: str | None,
+        tags: tuple[str, ...], as_json: bool) -> None:
+    """Add a task; the words are joined by spaces."""
+    task = NewTask(
+        description=parse_description(" ".join(words)),
+        priority=parse_priority(priority),
+        due=parse_due(due),
+        tags=parse_tags(tags),
+    )
+    with tasks_of(settings) as tasks:
+        added = tasks.add(task)
+    _emit([added], as_json, [f"Added task {added['id']}: {added['description']}"])
+
+
+@cli.command(name="list")
+@click.option("--all", "status", flag_value="all", help="Pending and completed tasks.")
+@click.option("--done", "status", flag_value="done", help="Completed tasks only.")
+@click.option("--tag", metavar="TAG", help="Only tasks with this tag.")
+@click.option("--search", metavar="TEXT", help="Case-insensitive substring of the description.")
+@json_option
+@pass_settings
+def list_(settings: Settings, status: str | None, tag: str | None, search: str | None,
+          as_json: bool) -> None:
+    """List tasks: pending by default, by due date, then priority, then id."""
+    completed = {"all": None, "done": True}.get(status or "", False)
+    with tasks_of(settings) as tasks:
+        found = tasks.list(
+            completed=completed,
+            tag=None if tag is None else parse_tag(tag),
+            search=search,
+        )
+    if as_json:
+        print_json(found)
+    elif not found:
+        click.echo("No tasks.")
+    else:
+        for task in found:
+            click.echo(_line(task))
+
+
+@cli.command()
+@click.argument("task_id", metavar="ID", type=int)
+@json_option
+@pass_settings
+def show(settings: Settings, task_id: int, as_json: bool) -> None:
+    """Show one task."""
+    with tasks_of(settings) as tasks:
+        task = tasks.get(task_id)
+    _emit([task], as_json, [_show(task)])
+
+
+@cli.command()
+@click.argument("ids", metavar="ID...", nargs=-1, type=int, required=True)
+@json_option
+@pass_settings
+def done(settings: Settings, ids: tuple[int, ...], as_json: bool) -> None:
+    """Mark tasks completed (all or none, if an id is unknown)."""
+    with tasks_of(settings) as tasks:
+        results = tasks.complete(unique_ids(ids))
+    lines = [
+        f"{'Completed' if changed else 'Already done'} task {t['id']}: {t['description']}"
+        for t, changed in results
+    ]
+    _emit([t for t, _ in results], as_json, lines)
+
+
+@cli.command()
+@click.argument("ids", metavar="ID...", nargs=-1, type=int, required=True)
+@json_option
+@pass_settings
+def reopen(settings: Settings, ids: tuple[int, ...], as_json: bool) -> None:
+    """Mark tasks pending again."""
+    with tasks_of(settings) as tasks:
+        results = tasks.reopen(unique_ids(ids))
+    lines = [
+        f"{'Reopened' if changed else 'Already pending'} task {t['id']}: {t['description']}"
+        for t, changed in results
+    ]
+    _emit([t for t, _ in results], as_json, lines)
+
+
+@cli.command()
+@click.argument("task_id", metavar="ID", type=int)
+@click.option("--description", metavar="TEXT", help="New description.")
+@click.option("--due", metavar="YYYY-MM-DD", help="New due date.")
+@click.option("--no-due", is_flag=True, help="Remove the due date.")
+@click.option("--priority", type=priority_choice, help="New priority.")
+@click.option("--no-priority", is_flag=True, help="Remove the priority.")
+@click.option("--tag", "tags", multiple=True, metavar="TAG", help="Add a tag (repeatable).")
+@click.option("--untag", "untags", multiple=True, metavar="TAG", help="Remove a tag (repeatable).")
+@json_option
+@pass_settings
+def edit(settings: Settings, task_id: int, description: str | None, due: str | None,
+         no_due: bool, priority: str | None, no_priority: bool, tags: tuple[str, ...],
+         untags: tuple[str, ...], as_json: bool) -> None:
+    """Change only what is given."""
+    if due is not None and no_due:
+        raise click.UsageError("--due and --no-due contradict each other")
+    if priority is not None and no_priority:
+        raise click.UsageError("--priority and --no-priority contradict each other")
+    change = Change(
+        description=None if description is None else parse_description(description),
+        due=parse_due(due),
+        clear_due=no_due,
+        priority=parse_priority(priority),
+        clear_priority=no_priority,
+        add_tags=parse_tags(tags),
+        remove_tags=parse_tags(untags),
+    )
+    if change.is_empty():
+        raise click.UsageError("nothing to change: give at least one option")
+    with tasks_of(settings) as tasks:
+        task = tasks.edit(task_id, change)
+    _emit([task], as_json, [f"Updated task {task['id']}: {task['description']}"])
+
+
+@cli.command()
+@click.argument("ids", metavar="ID...", nargs=-1, type=int, required=True)
+@pass_settings
+def delete(settings: Settings, ids: tuple[int, ...]) -> None:
+    """Delete tasks (all or none, if an id is unknown)."""
+    with tasks_of(settings) as tasks:
+        deleted = tasks.delete(unique_ids(ids))
+    for task in deleted:
+        click.echo(f"Deleted task {task['id']}: {task['description']}")
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json",
+              show_default=True, help="Output format.")
+@pass_settings
+def export(settings: Settings, fmt: str) -> None:
+    """Write every task to stdout, streamed."""
+    out = output_stream()
+    with tasks_of(settings) as tasks:
+        if fmt == "json":
+            write_json_array(tasks.export(), out)
+        else:
+            write_csv(CSV_HEADER, (_csv_row(t) for t in tasks.export()), out)
+    out.flush()
+
+
+def _csv_row(task: dict[str, Any]) -> list[Any]:
+    return [
+        task["id"], task["description"], "true" if task["completed"] else "false",
+        task["priority"], task["due"], " ".join(task["tags"]), task["created_at"],
+        task["completed_at"],
+    ]
+
+
+def _records(source: Any, name: str) -> Iterator[NewTask]:
+    """Validated tasks from a JSON or CSV export, one at a time."""
+    fmt, stream = sniff_format(name, source, ("json", "csv"))
+    if fmt == "json":
+        for index, record in enumerate(read_json_array(stream), start=1):
+            yield task_from_record(record, f"record {index}")
+        return
+    for line, row in read_csv(stream, ["description"], CSV_HEADER[:1] + CSV_HEADER[2:]):
+        completed = row.get("completed", "").strip().lower()
+        if completed not in ("", "true", "false", "1", "0", "yes", "no"):
+            raise InvalidInput(f"line {line}: completed must be true or false, not {completed!r}")
+        record = {
+            "description": row["description"],
+            "completed": completed in ("true", "1", "yes"),
+            "priority": row.get("priority") or None,
+            "due": row.get("due") or None,
+            "tags": (row.get("tags") or "").split(),
+            "created_at": row.get("created_at") or None,
+            "completed_at": row.get("completed_at") or None,
+        }
+        yield task_from_record(record, f"line {line}")
+
+
+@cli.command(name="import")
+@click.argument("file", metavar="FILE|-")
+@pass_settings
+def import_(settings: Settings, file: str) -> None:
+    """Import tasks from a JSON or CSV export: all of them or, on any error, none."""
+    with open_input(file) as source, tasks_of(settings) as tasks:
+        count = tasks.import_tasks(_records(source, file))
+    click.echo(f"Imported {describe_count(count)}.")
+
+
+@cli.command()
+@click.option("--check", is_flag=True, help="Only list pending migrations; exit 1 if any.")
+@pass_settings
+def migrate(settings: Settings, check: bool) -> None:
+    """Show and apply pending schema migrations (commands also do this on first use)."""
+    from minidb.db import connect, parse
+
+    with connect(parse(settings.url)) as db:
+        waiting = pending(db, "todo")
+        if not waiting:
+            click.echo("Schema is up to date.")
+            return
+        for migration in waiting:
+            click.echo(f"pending: {migration}")
+        if check:
+            raise click.exceptions.Exit(1)
+        for migration in apply_migrations(db, "todo"):
+            click.echo(f"applied: {migration}")
+
+

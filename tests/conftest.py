@@ -1,0 +1,131 @@
+"""Fixtures every engine-dependent test shares.
+
+Each such test runs twice, on SQLite and on PostgreSQL (``engine``), with a
+fresh database of its own that is already migrated (``new_database``).
+PostgreSQL databases are cloned from a migrated template; SQLite files are
+copies of a migrated file. Nothing here reads the user's own settings
+(SPEC §6): they are removed from the environment for the whole run.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from minidb.db import connect, ensure_schema, parse
+from tests.harness import postgres
+
+USER_SETTINGS = ("TODO_DATABASE_URL", "CONTACTS_DATABASE_URL", "DATABASE_URL", "MONGODB_URI",
+                 "CONTACTS_DEFAULT_REGION", "MINIDB_DATA_DIR", "XDG_DATA_HOME")
+PREFIX = "minidb_test_"
+ENGINES = ("sqlite", "postgresql")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Hide the user's database settings; give the run a data dir of its own."""
+    saved = {name: os.environ.pop(name) for name in USER_SETTINGS if name in os.environ}
+    os.environ["MINIDB_DATA_DIR"] = str(tmp_path_factory.mktemp("data-dir"))
+    yield
+    os.environ.pop("MINIDB_DATA_DIR", None)
+    os.environ.update(saved)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A superuser URL: TEST_POSTGRES_URL, or a throwaway cluster started here."""
+    given = os.environ.get("TEST_POSTGRES_URL")
+    if given:
+        yield given
+        return
+    try:
+        with postgres.throwaway_cluster() as url:
+            yield url
+    except postgres.PostgresUnavailable as error:
+        pytest.fail(f"PostgreSQL is required for the test suite and could not start: {error}",
+                    pytrace=False)
+
+
+class Databases:
+    """Makes migrated databases of an app, fast, and drops them at the end."""
+
+    def __init__(self, server: Callable[[], str], scratch: Path) -> None:
+        self._server = server  # started lazily: SQLite-only runs need no PostgreSQL
+        self._scratch = scratch
+        self._templates: dict[tuple[str, str], str] = {}
+        self._counter = itertools.count(1)
+        self._created: list[str] = []
+
+    def _admin(self):  # a psycopg connection to the server's maintenance database
+        import psycopg
+
+        return psycopg.connect(self._server(), autocommit=True)
+
+    def new(self, engine: str, app: str, migrated: bool = True) -> str:
+        n = next(self._counter)
+        if engine == "sqlite":
+            path = self._scratch / f"{app}-{n}.db"
+            if migrated:
+                shutil.copyfile(self._template(engine, app), path)
+            return f"sqlite:///{path}"
+        name = f"{PREFIX}{os.getpid()}_{app}_{n}"
+        template = f" TEMPLATE {self._template(engine, app)}" if migrated else ""
+        with self._admin() as admin:
+            admin.execute(f"CREATE DATABASE {name}{template}")
+        self._created.append(name)
+        return postgres.database_url(self._server(), name)
+
+    def _template(self, engine: str, app: str) -> str:
+        key = (engine, app)
+        if key not in self._templates:
+            if engine == "sqlite":
+                path = self._scratch / f"template-{app}.db"
+                url = f"sqlite:///{path}"
+                self._templates[key] = str(path)
+            else:
+                name = f"{PREFIX}{os.getpid()}_template_{app}"
+                with self._admin() as admin:
+                    admin.execute(f"DROP DATABASE IF EXISTS {name}")
+                    admin.execute(f"CREATE DATABASE {name}")
+                self._created.append(name)
+                url = postgres.database_url(self._server(), name)
+                self._templates[key] = name
+            with connect(parse(url)) as db:
+                ensure_schema(db, app)
+        return self._templates[key]
+
+    def drop_all(self) -> None:
+        if not self._created:
+            return
+        with self._admin() as admin:
+            for name in reversed(self._created):
+                admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(scope="session")
+def databases(request: pytest.FixtureRequest,
+              tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
+    made = Databases(lambda: request.getfixturevalue("postgres_server"),
+                     tmp_path_factory.mktemp("sqlite"))
+    yield made
+    made.drop_all()
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def new_database(engine: str, databases: Databases) -> Callable[..., str]:
+    """``new_database("todo")`` → the URL of a fresh, migrated database on ``engine``."""
+
+    def make(app: str, migrated: bool = True) -> str:
+        return databases.new(engine, app, migrated)
+
+    return make

@@ -1,0 +1,105 @@
+"""A throwaway PostgreSQL cluster for the test suite.
+
+``TEST_POSTGRES_URL`` points the suite at an existing server instead; then
+it only creates (and drops) databases named ``minidb_test_*``. Otherwise
+a cluster is initialised in a temporary directory, started on a free
+loopback port with durability off (it is thrown away), and stopped at the
+end. PostgreSQL refuses to run as root, so as root the cluster belongs to
+the ``postgres`` user.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+class PostgresUnavailable(RuntimeError):
+    pass
+
+
+def find_bindir() -> Path:
+    """The newest PostgreSQL server binaries on this machine."""
+    candidates = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+        key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0,
+    )
+    if candidates:
+        return Path(candidates[-1]).parent
+    initdb = shutil.which("initdb")
+    if initdb:
+        return Path(initdb).parent
+    raise PostgresUnavailable(
+        "PostgreSQL server binaries not found (no initdb in /usr/lib/postgresql/*/bin or on "
+        "PATH). Install them (Debian: apt-get install postgresql) or set TEST_POSTGRES_URL."
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def throwaway_cluster() -> Iterator[str]:
+    """Start a private cluster; yield a superuser URL; stop and delete it after."""
+    bindir = find_bindir()
+    root = Path(tempfile.mkdtemp(prefix="minidb-pg-"))
+    data = root / "data"
+    run_as: list[str] = []
+    if os.geteuid() == 0:
+        try:
+            owner = pwd.getpwnam("postgres")
+        except KeyError:
+            raise PostgresUnavailable(
+                "running as root, and PostgreSQL refuses root: no 'postgres' user exists to run "
+                "the test cluster (Debian's postgresql package creates it)"
+            ) from None
+        os.chown(root, owner.pw_uid, owner.pw_gid)
+        run_as = ["runuser", "-u", "postgres", "--"]
+    port = free_port()
+    log = root / "server.log"
+
+    def run(*args: str) -> None:
+        done = subprocess.run([*run_as, *args], capture_output=True, text=True, timeout=120)
+        if done.returncode != 0:
+            details = (done.stderr or done.stdout).strip()
+            if log.exists():
+                details += "\n" + log.read_text(errors="replace")[-2000:]
+            raise PostgresUnavailable(f"{Path(args[0]).name} failed: {details}")
+
+    try:
+        run(str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
+            "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
+        options = " ".join([
+            f"-p {port}", f"-k {root}", "-c listen_addresses=127.0.0.1",
+            # A throwaway cluster: durability buys nothing and costs seconds.
+            "-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off",
+            "-c max_connections=200",
+        ])
+        run(str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w",
+            "-t", "60", "start")
+        try:
+            yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
+        finally:
+            subprocess.run([*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate",
+                            "-w", "stop"], capture_output=True, timeout=60)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def database_url(server_url: str, name: str) -> str:
+    """The URL of database ``name`` on the server of ``server_url``."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(server_url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, ""))
