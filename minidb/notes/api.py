@@ -1,0 +1,182 @@
+"""The HTTP layer: routes, request parsing, conditional requests.
+
+Each view parses and validates what it was given, calls one repository
+method, and renders the result. Errors are exceptions turned into problem
+responses by minidb.notes.problems.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from bson import ObjectId
+from flask import Blueprint, Response, jsonify, request, url_for
+from pymongo.errors import PyMongoError
+from werkzeug.exceptions import BadRequest, NotFound, UnsupportedMediaType
+
+from minidb.notes import get_database
+from minidb.notes.cursor import InvalidCursor, decode_cursor, encode_cursor
+from minidb.notes.model import etag_value, note_to_json, validate_note, validate_patch
+from minidb.notes.openapi import openapi_document
+from minidb.notes.problems import database_unavailable, is_unavailable
+from minidb.notes.repository import NoteRepository
+
+bp = Blueprint("notes", __name__)
+
+JSON = "application/json"
+MERGE_PATCH = "application/merge-patch+json"
+LIMIT_DEFAULT, LIMIT_MAX = 20, 100
+Q_MAX = 200
+TAG_MAX = 50
+_OBJECT_ID = re.compile(r"[0-9a-fA-F]{24}")
+_DIGITS = re.compile(r"[0-9]{1,3}")
+_VERSION = re.compile(r"[0-9]{1,18}")  # fits in BSON's int64
+
+
+def repository() -> NoteRepository:
+    database = get_database()
+    database.ensure_indexes()
+    return database.notes
+
+
+def parse_note_id(value: str) -> ObjectId:
+    # Anything but 24 hex digits cannot name a note: 404 without a query.
+    if not _OBJECT_ID.fullmatch(value):
+        raise NotFound(f"No note with id {value!r}.")
+    return ObjectId(value)
+
+
+def _reject_constant(name: str) -> Any:
+    # NaN and Infinity are not JSON (RFC 8259), though Python's parser accepts them.
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def read_json(accepted: tuple[str, ...]) -> Any:
+    """The request body decoded as strict JSON (400), of an accepted type (415)."""
+    if request.mimetype not in accepted:
+        raise UnsupportedMediaType(f"The body must be {' or '.join(accepted)}.")
+    raw = request.get_data(cache=False)  # 413 above MAX_CONTENT_LENGTH
+    try:
+        return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        raise BadRequest(f"The body is not valid JSON: {error}") from None
+
+
+def if_match_versions() -> frozenset[int] | None:
+    """The versions an If-Match header allows, or None if it sets no condition.
+
+    ``*`` only asks that the note exist, which every write checks anyway.
+    Weak tags never match (If-Match uses strong comparison, RFC 9110
+    §13.1.1), nor does anything that is not one of our version tags, so
+    such headers can only lead to 412.
+    """
+    if "If-Match" not in request.headers:
+        return None
+    tags = request.if_match
+    if tags.star_tag:
+        return None
+    return frozenset(int(t) for t in tags.as_set() if _VERSION.fullmatch(t))
+
+
+def note_response(doc: dict[str, Any], status: int = 200) -> Response:
+    response = jsonify(note_to_json(doc))
+    response.status_code = status
+    response.set_etag(etag_value(doc))
+    return response
+
+
+def _query_int(name: str, default: int, low: int, high: int) -> int:
+    value = request.args.get(name)
+    if value is None:
+        return default
+    if not _DIGITS.fullmatch(value) or not low <= int(value) <= high:
+        raise BadRequest(f"{name} must be an integer from {low} to {high}.")
+    return int(value)
+
+
+def _query_str(name: str, low: int, high: int) -> str | None:
+    value = request.args.get(name)
+    if value is not None and not low <= len(value) <= high:
+        raise BadRequest(f"{name} must be {low} to {high} characters long.")
+    return value
+
+
+@bp.get("/notes")
+def list_notes() -> Response:
+    limit = _query_int("limit", LIMIT_DEFAULT, 1, LIMIT_MAX)
+    text = _query_str("q", 0, Q_MAX)
+    tag = _query_str("tag", 1, TAG_MAX)
+    cursor = request.args.get("cursor")
+    try:
+        after = decode_cursor(cursor) if cursor is not None else None
+    except InvalidCursor as error:
+        raise BadRequest(str(error)) from None
+
+    page = repository().list(limit=limit, after=after, text=text, tag=tag)
+    response = jsonify([note_to_json(doc) for doc in page.notes])
+    if page.next_after is not None:
+        params: dict[str, Any] = {"limit": limit, "cursor": encode_cursor(*page.next_after)}
+        if text:
+            params["q"] = text
+        if tag is not None:
+            params["tag"] = tag
+        response.headers["Link"] = f'<{url_for(".list_notes", **params)}>; rel="next"'
+    return response
+
+
+@bp.post("/notes")
+def create_note() -> Response:
+    fields = validate_note(read_json((JSON,)))
+    doc = repository().create(fields)
+    response = note_response(doc, 201)
+    response.headers["Location"] = url_for(".get_note", note_id=str(doc["_id"]))
+    return response
+
+
+@bp.get("/notes/<note_id>")
+def get_note(note_id: str) -> Response:
+    doc = repository().get(parse_note_id(note_id))
+    etag = etag_value(doc)
+    if request.if_none_match.contains_weak(etag):
+        response = Response(status=304)
+        response.set_etag(etag)
+        return response
+    return note_response(doc)
+
+
+@bp.put("/notes/<note_id>")
+def replace_note(note_id: str) -> Response:
+    oid = parse_note_id(note_id)
+    fields = validate_note(read_json((JSON,)))
+    return note_response(repository().update(oid, fields, versions=if_match_versions()))
+
+
+@bp.patch("/notes/<note_id>")
+def patch_note(note_id: str) -> Response:
+    oid = parse_note_id(note_id)
+    changes = validate_patch(read_json((JSON, MERGE_PATCH)))
+    return note_response(repository().update(oid, changes, versions=if_match_versions()))
+
+
+@bp.delete("/notes/<note_id>")
+def delete_note(note_id: str) -> Response:
+    repository().delete(parse_note_id(note_id), versions=if_match_versions())
+    return Response(status=204)
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    try:
+        get_database().notes.ping()
+    except PyMongoError as error:
+        if not is_unavailable(error):
+            raise
+        return database_unavailable()
+    return jsonify({"status": "ok"})
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    return jsonify(openapi_document())

@@ -1,0 +1,174 @@
+"""Flask CLI commands: ``init-db``, ``export`` and ``import``.
+
+Export writes one note per line in MongoDB Extended JSON (relaxed mode), so
+ObjectIds and dates come back as themselves, not as strings; import reads
+that format back and restores the documents exactly.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from collections.abc import Iterator
+from datetime import datetime
+from typing import IO, Any
+
+import click
+from bson import ObjectId, json_util
+from bson.json_util import JSONOptions
+from flask import Flask
+from pymongo.errors import PyMongoError
+
+from minidb.notes import get_database
+from minidb.notes.cursor import MAX_TIMESTAMP
+from minidb.notes.model import ValidationError, validate_note
+from minidb.notes.repository import NoteRepository
+
+BATCH_SIZE = 500
+_EPOCH_YEAR = 1970
+_DUMP_OPTIONS = json_util.RELAXED_JSON_OPTIONS
+_LOAD_OPTIONS: JSONOptions = json_util.RELAXED_JSON_OPTIONS.with_options(
+    tz_aware=True, tzinfo=json_util.RELAXED_JSON_OPTIONS.tzinfo
+)
+_STORED_FIELDS = {"_id", "title", "content", "tags", "created_at", "updated_at", "version"}
+
+
+class BadLine(Exception):
+    def __init__(self, number: int, message: str) -> None:
+        super().__init__(f"line {number}: {message}")
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(code)
+
+
+def _repository() -> NoteRepository:
+    # The CLI's operations are not bounded by the per-request timeout.
+    database = get_database()
+    return NoteRepository(database.notes.collection, timeout=None)
+
+
+def parse_line(number: int, line: str) -> dict[str, Any]:
+    """One exported line back into a stored document, fully validated."""
+    try:
+        doc = json_util.loads(line, json_options=_LOAD_OPTIONS)
+    except (ValueError, TypeError) as error:
+        raise BadLine(number, f"not Extended JSON: {error}") from None
+    if not isinstance(doc, dict):
+        raise BadLine(number, "not a JSON object")
+    unknown = sorted(set(doc) - _STORED_FIELDS)
+    if unknown:
+        raise BadLine(number, f"unknown field(s): {', '.join(unknown)}")
+    if not isinstance(doc.get("_id"), ObjectId):
+        raise BadLine(number, '_id must be an ObjectId ({"$oid": "<24 hex digits>"})')
+    for name in ("created_at", "updated_at"):
+        value = doc.get(name)
+        if not isinstance(value, datetime):
+            raise BadLine(number, f'{name} must be a date ({{"$date": ...}})')
+        # The list cursor encodes times from 1970 on.
+        if value.year < _EPOCH_YEAR or value > MAX_TIMESTAMP:
+            raise BadLine(number, f"{name} must be from 1970 on")
+        if value.microsecond % 1000:
+            raise BadLine(number, f"{name} has sub-millisecond precision BSON cannot store")
+    version = doc.get("version")
+    if type(version) is not int or version < 1:
+        raise BadLine(number, "version must be a positive integer")
+    try:
+        fields = validate_note({k: doc[k] for k in ("title", "content", "tags") if k in doc})
+    except ValidationError as error:
+        raise BadLine(number, str(error)) from None
+    return {
+        "_id": doc["_id"],
+        **fields,
+        "created_at": doc["created_at"],
+        "updated_at": doc["updated_at"],
+        "version": version,
+    }
+
+
+def _batches(spool: IO[str]) -> Iterator[list[dict[str, Any]]]:
+    batch: list[dict[str, Any]] = []
+    for number, line in enumerate(spool, start=1):
+        if line.strip():
+            batch.append(parse_line(number, line))
+        if len(batch) == BATCH_SIZE:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def import_notes(repository: NoteRepository, source: IO[str]) -> int:
+    """Restore exported notes: all of them or, if any line is bad, none.
+
+    MongoDB can do this in a transaction, but only on a replica set, and
+    FerretDB cannot at all; so the file is checked completely first (syntax,
+    every field, ids unique in the file and not already stored) and only
+    then written, in ordered batches. Should a write still fail (someone
+    inserted one of these ids in between, or the database went away), the
+    notes this run inserted are deleted again before reporting the error.
+    The input is spooled to a temporary file so stdin can be read twice.
+    """
+    with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024, mode="w+", encoding="utf-8") as spool:
+        seen: dict[ObjectId, int] = {}
+        for number, line in enumerate(source, start=1):
+            spool.write(line if line.endswith("\n") else line + "\n")
+            if not line.strip():
+                continue
+            oid = parse_line(number, line)["_id"]
+            if oid in seen:
+                raise BadLine(number, f"_id {oid} repeats line {seen[oid]}")
+            seen[oid] = number
+        ids = list(seen)
+        for start in range(0, len(ids), BATCH_SIZE):
+            clash = repository.existing_ids(ids[start : start + BATCH_SIZE])
+            if clash:
+                oid = min(clash, key=seen.__getitem__)
+                raise BadLine(seen[oid], f"a note with _id {oid} already exists")
+
+        spool.seek(0)
+        inserted: list[ObjectId] = []
+        try:
+            for batch in _batches(spool):
+                repository.insert_many(batch)
+                inserted.extend(doc["_id"] for doc in batch)
+        except PyMongoError:
+            # insert_many(ordered=True) may have written part of the failed batch.
+            repository.delete_ids(inserted + [doc["_id"] for doc in batch])
+            raise
+        return len(inserted)
+
+
+def register_commands(app: Flask) -> None:
+    @app.cli.command("init-db")
+    def init_db() -> None:
+        """Create the notes indexes (safe to run again)."""
+        try:
+            names = _repository().ensure_indexes()
+        except PyMongoError as error:
+            _fail(f"cannot create indexes: {error}", 1)
+        click.echo(f"Indexes ready: {', '.join(names)}")
+
+    @app.cli.command("export")
+    def export() -> None:
+        """Write every note to stdout as JSON Lines (MongoDB Extended JSON)."""
+        try:
+            for doc in _repository().export():
+                click.echo(json_util.dumps(doc, json_options=_DUMP_OPTIONS))
+        except PyMongoError as error:
+            _fail(f"export failed: {error}", 1)
+
+    @app.cli.command("import")
+    @click.argument("file", type=click.File("r", encoding="utf-8"))
+    def import_(file: IO[str]) -> None:
+        """Restore notes written by export from FILE (- for stdin), keeping ids and times."""
+        try:
+            count = import_notes(_repository(), file)
+        except BadLine as error:
+            _fail(f"{file.name}: {error}; nothing was imported", 2)
+        except UnicodeDecodeError as error:
+            _fail(f"{file.name}: not UTF-8 text ({error}); nothing was imported", 2)
+        except PyMongoError as error:
+            _fail(f"import failed, nothing was imported: {error}", 1)
+        click.echo(f"Imported {count} notes.")
