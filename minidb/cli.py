@@ -37,7 +37,7 @@ class App(click.Group):
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.UsageError as error:
             hint = f" (see '{error.ctx.command_path} --help')" if error.ctx else ""
-            code = _fail(f"{error.format_message()}{hint}", USAGE_ERROR)
+            code = _fail(f"{error.format_message().rstrip('.')}{hint}", USAGE_ERROR)
         except click.ClickException as error:
             code = _fail(error.format_message(), error.exit_code)
         except click.Abort:

@@ -13,6 +13,7 @@ import itertools
 import os
 import shutil
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -36,35 +37,37 @@ def isolated_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[N
     os.environ.update(saved)
 
 
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[str]:
-    """A superuser URL: TEST_POSTGRES_URL, or a throwaway cluster started here."""
-    given = os.environ.get("TEST_POSTGRES_URL")
-    if given:
-        yield given
-        return
-    try:
-        with postgres.throwaway_cluster() as url:
-            yield url
-    except postgres.PostgresUnavailable as error:
-        pytest.fail(f"PostgreSQL is required for the test suite and could not start: {error}",
-                    pytrace=False)
-
-
 class Databases:
     """Makes migrated databases of an app, fast, and drops them at the end."""
 
-    def __init__(self, server: Callable[[], str], scratch: Path) -> None:
-        self._server = server  # started lazily: SQLite-only runs need no PostgreSQL
+    def __init__(self, scratch: Path) -> None:
         self._scratch = scratch
+        self._stack = ExitStack()
+        self._server_url: str | None = None
         self._templates: dict[tuple[str, str], str] = {}
         self._counter = itertools.count(1)
         self._created: list[str] = []
 
+    def server(self) -> str:
+        """A superuser URL: TEST_POSTGRES_URL, or a throwaway cluster started on first use."""
+        if self._server_url is None:
+            given = os.environ.get("TEST_POSTGRES_URL")
+            if given:
+                self._server_url = given
+            else:
+                try:
+                    self._server_url = self._stack.enter_context(postgres.throwaway_cluster())
+                except postgres.PostgresUnavailable as error:
+                    pytest.fail(
+                        f"PostgreSQL is required for the test suite and could not start: {error}",
+                        pytrace=False,
+                    )
+        return self._server_url
+
     def _admin(self):  # a psycopg connection to the server's maintenance database
         import psycopg
 
-        return psycopg.connect(self._server(), autocommit=True)
+        return psycopg.connect(self.server(), autocommit=True)
 
     def new(self, engine: str, app: str, migrated: bool = True) -> str:
         n = next(self._counter)
@@ -78,7 +81,7 @@ class Databases:
         with self._admin() as admin:
             admin.execute(f"CREATE DATABASE {name}{template}")
         self._created.append(name)
-        return postgres.database_url(self._server(), name)
+        return postgres.database_url(self.server(), name)
 
     def _template(self, engine: str, app: str) -> str:
         key = (engine, app)
@@ -93,27 +96,32 @@ class Databases:
                     admin.execute(f"DROP DATABASE IF EXISTS {name}")
                     admin.execute(f"CREATE DATABASE {name}")
                 self._created.append(name)
-                url = postgres.database_url(self._server(), name)
+                url = postgres.database_url(self.server(), name)
                 self._templates[key] = name
             with connect(parse(url)) as db:
                 ensure_schema(db, app)
         return self._templates[key]
 
-    def drop_all(self) -> None:
-        if not self._created:
-            return
-        with self._admin() as admin:
-            for name in reversed(self._created):
-                admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    def close(self) -> None:
+        """Drop every database made here, then stop the cluster if we started one."""
+        with self._stack:
+            if self._created:
+                with self._admin() as admin:
+                    for name in reversed(self._created):
+                        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @pytest.fixture(scope="session")
-def databases(request: pytest.FixtureRequest,
-              tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
-    made = Databases(lambda: request.getfixturevalue("postgres_server"),
-                     tmp_path_factory.mktemp("sqlite"))
+def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
+    made = Databases(tmp_path_factory.mktemp("sqlite"))
     yield made
-    made.drop_all()
+    made.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_server(databases: Databases) -> str:
+    """A superuser URL of the test server (for tests that make their own databases)."""
+    return databases.server()
 
 
 @pytest.fixture(params=ENGINES)

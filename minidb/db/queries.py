@@ -310,6 +310,10 @@ class Queries:
         self._queries: dict[str, Query] = {}
         for path in sorted(directory.glob("*.sql")) + sorted((directory / engine).glob("*.sql")):
             for query in parse_file(path):
+                if hasattr(Queries, query.name):
+                    raise QueryLoadError(
+                        f"{query.where}: query name {query.name} is taken by a method of Queries"
+                    )
                 if query.name in self._queries:
                     first = self._queries[query.name]
                     raise QueryLoadError(
@@ -336,7 +340,7 @@ class Queries:
     def names(self) -> list[str]:
         return sorted(self._queries)
 
-    def get(self, name: str) -> Query:
+    def query(self, name: str) -> Query:
         return self._queries[name]
 
     def run(self, conn: Any, query: Query, params: Mapping[str, Any]) -> Any:
