@@ -61,7 +61,7 @@ def test_a_closed_port_fails_fast_without_the_password() -> None:
 
 
 def test_a_missing_sqlite_directory_is_a_clear_error(tmp_path) -> None:
-    with pytest.raises(DatabaseUnavailable, match="directory .*nope does not exist"):
+    with pytest.raises(DatabaseUnavailable, match=r"directory .*nope does not exist"):
         connect(parse(f"sqlite:///{tmp_path}/nope/todo.db"))
 
 

@@ -1,4 +1,4 @@
-"""The to-do CLI, command by command, as SPEC §2–3 describes it. Every test
+"""The to-do CLI, command by command, as SPEC §2-3 describes it. Every test
 runs on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
@@ -176,7 +176,8 @@ def test_edit_changes_only_what_is_given(todo, todo_json) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        ([], "Error: nothing to change: give at least one option (see 'python -m minidb.todo edit --help')\n"),
+        ([], "Error: nothing to change: give at least one option "
+             "(see 'python -m minidb.todo edit --help')\n"),
         (["--due", "2026-01-01", "--no-due"], "Error: --due and --no-due contradict each other "
                                               "(see 'python -m minidb.todo edit --help')\n"),
         (["--description", " "], "Error: description must not be blank\n"),
