@@ -160,7 +160,7 @@ def open_input(path: str) -> IO[str]:
 
 def output_stream() -> IO[str]:
     """stdout for export, UTF-8 whatever the locale says."""
-    stream = click.get_text_stream("stdout")
+    stream = sys.stdout
     if (getattr(stream, "encoding", "") or "").lower().replace("-", "") != "utf8" and hasattr(
         stream, "buffer"
     ):

@@ -96,6 +96,7 @@ def read_json_array(source: IO[str]) -> Iterator[Any]:
     else:
         while True:
             index += 1
+            skip_blanks()  # raw_decode does not skip leading white space
             while True:
                 try:
                     item, end = decoder.raw_decode(buffer, position)

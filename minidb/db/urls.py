@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
@@ -64,19 +65,22 @@ def parse(url: str) -> DatabaseURL:
 
 
 def redact(url: str) -> str:
-    """Replace the password of a URL with ``***`` (also a ``password=`` option)."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "<unparseable URL>"
-    netloc = parts.netloc
-    if "@" in netloc:
-        userinfo, _, host = netloc.rpartition("@")
+    """Replace the password of a URL with ``***`` (also a ``password=`` option).
+
+    Edits the text in place rather than re-assembling the URL, so everything
+    else (``sqlite:////abs`` included) is shown exactly as given.
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    authority, slash, tail = rest.partition("/")
+    if "@" in authority:
+        userinfo, _, host = authority.rpartition("@")
         user, colon, _password = userinfo.partition(":")
-        netloc = f"{user}:***@{host}" if colon else netloc
-    query = parts.query
-    if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
-        if any(k == "password" for k, _ in pairs):
-            query = urlencode([(k, "***" if k == "password" else v) for k, v in pairs], safe="*/")
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+        if colon:
+            authority = f"{user}:***@{host}"
+    tail = _PASSWORD_OPTION.sub(r"\1***", tail)
+    return f"{scheme}{sep}{authority}{slash}{tail}"
+
+
+_PASSWORD_OPTION = re.compile(r"([?&]password=)[^&#]*")

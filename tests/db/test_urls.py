@@ -70,3 +70,9 @@ def test_sqlite_connections_enforce_foreign_keys_and_use_wal(tmp_path) -> None:
         assert db.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
         assert db.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert db.conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
+
+
+@pytest.mark.parametrize("url", ["sqlite:////abs/todo.db", "sqlite:///rel/todo.db",
+                                 "postgresql://ada@db:5432/app?host=/run/pg"])
+def test_urls_without_a_password_are_shown_exactly_as_given(url: str) -> None:
+    assert redact(url) == url
