@@ -62,9 +62,7 @@ class NotesDatabase:
             appname="minidb-notes",
         )
         self.database = self.client.get_default_database(default=DEFAULT_DATABASE)
-        self.notes = NoteRepository(
-            self.database[COLLECTION], timeout=config["NOTES_OPERATION_TIMEOUT"]
-        )
+        self.notes = NoteRepository(self.database[COLLECTION], timeout=config["NOTES_OPERATION_TIMEOUT"])
         self._indexes_ready = False
         self._lock = threading.Lock()
 

@@ -150,18 +150,14 @@ _DOCUMENT: dict[str, Any] = {
                 "operationId": "patchNote",
                 "summary": "Change some fields of a note (JSON merge patch, RFC 7396)",
                 "parameters": [_ref("parameters", "If-Match")],
-                "requestBody": _json_body(
-                    "NotePatch", "application/merge-patch+json", "application/json"
-                ),
+                "requestBody": _json_body("NotePatch", "application/merge-patch+json", "application/json"),
                 "responses": {
                     "200": _note_response("The updated note."),
                     "400": _problem(BAD_JSON),
                     "404": _problem("No such note (or a malformed id)."),
                     "412": _problem("The note's ETag is not one given in If-Match."),
                     "413": _problem(TOO_LARGE),
-                    "415": _problem(
-                        "The body is neither application/merge-patch+json nor application/json."
-                    ),
+                    "415": _problem("The body is neither application/merge-patch+json nor application/json."),
                     "422": _problem("The patch is not valid.", "ValidationProblem"),
                     "503": _problem(UNAVAILABLE, **{"Retry-After": "RetryAfter"}),
                 },

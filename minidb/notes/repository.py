@@ -84,9 +84,17 @@ class NoteRepository:
             self.collection.database.command("ping")
 
     def ensure_indexes(self) -> list[str]:
-        """Create the indexes; a no-op for indexes that already exist."""
+        """Create the indexes; a no-op for indexes that already exist.
+
+        One createIndexes command per index: FerretDB 1.24 drops the
+        connection when a single command names several indexes that all
+        exist already, which is every restart of the app.
+        """
+        names: list[str] = []
         with self._deadline():
-            return self.collection.create_indexes(list(INDEXES))
+            for model in INDEXES:
+                names += self.collection.create_indexes([model])
+        return names
 
     def create(self, fields: dict[str, Any]) -> dict[str, Any]:
         now = utc_now()
@@ -148,9 +156,7 @@ class NoteRepository:
             return Page(docs[:limit], (last["created_at"], last["_id"]))
         return Page(docs, None)
 
-    def _conditional_filter(
-        self, note_id: ObjectId, versions: frozenset[int] | None
-    ) -> dict[str, Any]:
+    def _conditional_filter(self, note_id: ObjectId, versions: frozenset[int] | None) -> dict[str, Any]:
         if versions is None:
             return {"_id": note_id}
         return {"_id": note_id, "version": {"$in": sorted(versions)}}

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from bson import ObjectId
 
-from minidb.notes import get_database
+from minidb.notes import close_app, create_app, get_database
 from tests.notes.helpers import assert_problem
 
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
@@ -186,3 +186,15 @@ def test_indexes_exist_after_start(app):
     indexes = get_database(app).database.notes.index_information()
     assert indexes["created_at_-1__id_-1"]["key"] == [("created_at", -1), ("_id", -1)]
     assert indexes["tags_1"]["key"] == [("tags", 1)]
+
+
+def test_a_restarted_app_on_an_existing_database_serves(mongodb_uri, make_note):
+    """Startup index creation must be harmless when the indexes exist already."""
+    make_note("before the restart")
+    again = create_app({"TESTING": True, "MONGODB_URI": mongodb_uri})
+    try:
+        client = again.test_client()
+        assert client.get("/healthz").status_code == 200
+        assert [n["title"] for n in client.get("/notes").get_json()] == ["before the restart"]
+    finally:
+        close_app(again)
