@@ -1,0 +1,2 @@
+-- pg_trgm stays: other schemas in the database may use it.
+DROP TABLE contacts;
