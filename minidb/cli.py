@@ -171,3 +171,29 @@ def output_stream() -> IO[str]:
 def unique_ids(ids: Sequence[int]) -> list[int]:
     """The ids in the order given, each once (``done 3 3`` is ``done 3``)."""
     return list(dict.fromkeys(ids))
+
+
+def migrate_command(app: str) -> click.Command:
+    """The ``migrate`` command of an app: show and apply its pending schema migrations."""
+
+    @click.command()
+    @click.option("--check", is_flag=True, help="Only list pending migrations; exit 1 if any.")
+    @click.pass_obj
+    def migrate(settings: Settings, check: bool) -> None:
+        """Show and apply pending schema migrations (commands also do this on first use)."""
+        from minidb.db.migrations import migrate as apply_migrations
+        from minidb.db.migrations import pending
+
+        with connect(parse(settings.url)) as db:
+            waiting = pending(db, app)
+            if not waiting:
+                click.echo("Schema is up to date.")
+                return
+            for migration in waiting:
+                click.echo(f"pending: {migration}")
+            if check:
+                raise click.exceptions.Exit(FAILURE)
+            for migration in apply_migrations(db, app):
+                click.echo(f"applied: {migration}")
+
+    return migrate
