@@ -49,52 +49,81 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@contextmanager
-def throwaway_cluster() -> Iterator[str]:
-    """Start a private cluster; yield a superuser URL; stop and delete it after."""
-    bindir = find_bindir()
-    root = Path(tempfile.mkdtemp(prefix="minidb-pg-"))
-    data = root / "data"
-    run_as: list[str] = []
-    if os.geteuid() == 0:
-        try:
-            owner = pwd.getpwnam("postgres")
-        except KeyError:
-            raise PostgresUnavailable(
-                "running as root, and PostgreSQL refuses root: no 'postgres' user exists to run "
-                "the test cluster (Debian's postgresql package creates it)"
-            ) from None
-        os.chown(root, owner.pw_uid, owner.pw_gid)
-        run_as = ["runuser", "-u", "postgres", "--"]
-    port = free_port()
-    log = root / "server.log"
+class Cluster:
+    """A private PostgreSQL cluster in a temporary directory, on a free loopback port."""
 
-    def run(*args: str) -> None:
-        done = subprocess.run([*run_as, *args], capture_output=True, text=True, timeout=120)
+    def __init__(self) -> None:
+        self.bindir = find_bindir()
+        self.root = Path(tempfile.mkdtemp(prefix="minidb-pg-"))
+        self.data = self.root / "data"
+        self.log = self.root / "server.log"
+        self.port = free_port()
+        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+        self._run_as: list[str] = []
+        if os.geteuid() == 0:
+            try:
+                owner = pwd.getpwnam("postgres")
+            except KeyError:
+                raise PostgresUnavailable(
+                    "running as root, and PostgreSQL refuses root: no 'postgres' user exists to "
+                    "run the test cluster (Debian's postgresql package creates it)"
+                ) from None
+            os.chown(self.root, owner.pw_uid, owner.pw_gid)
+            self._run_as = ["runuser", "-u", "postgres", "--"]
+
+    def _run(self, program: str, *args: str) -> None:
+        done = subprocess.run([*self._run_as, str(self.bindir / program), *args],
+                              capture_output=True, text=True, timeout=120)
         if done.returncode != 0:
             details = (done.stderr or done.stdout).strip()
-            if log.exists():
-                details += "\n" + log.read_text(errors="replace")[-2000:]
-            raise PostgresUnavailable(f"{Path(args[0]).name} failed: {details}")
+            if self.log.exists():
+                details += "\n" + self.log.read_text(errors="replace")[-2000:]
+            raise PostgresUnavailable(f"{program} failed: {details}")
 
-    try:
-        run(str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
-            "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
+    def init(self) -> None:
+        self._run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust",
+                  "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
+
+    def start(self) -> None:
         options = " ".join([
-            f"-p {port}", f"-k {root}", "-c listen_addresses=127.0.0.1",
+            f"-p {self.port}", f"-k {self.root}", "-c listen_addresses=127.0.0.1",
             # A throwaway cluster: durability buys nothing and costs seconds.
             "-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off",
             "-c max_connections=200",
         ])
-        run(str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w",
-            "-t", "60", "start")
-        try:
-            yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
-        finally:
-            subprocess.run([*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate",
-                            "-w", "stop"], capture_output=True, timeout=60)
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", options, "-w",
+                  "-t", "60", "start")
+
+    def stop(self, mode: str = "fast") -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop")
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def remove(self) -> None:
+        subprocess.run([*self._run_as, str(self.bindir / "pg_ctl"), "-D", str(self.data),
+                        "-m", "immediate", "-w", "stop"], capture_output=True, timeout=60)
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+@contextmanager
+def running_cluster() -> Iterator[Cluster]:
+    """Initialise and start a cluster; stop and delete it afterwards."""
+    cluster = Cluster()
+    try:
+        cluster.init()
+        cluster.start()
+        yield cluster
     finally:
-        shutil.rmtree(root, ignore_errors=True)
+        cluster.remove()
+
+
+@contextmanager
+def throwaway_cluster() -> Iterator[str]:
+    """Start a private cluster; yield a superuser URL; stop and delete it after."""
+    with running_cluster() as cluster:
+        yield cluster.url
 
 
 def database_url(server_url: str, name: str) -> str:
