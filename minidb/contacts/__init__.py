@@ -1,0 +1,1 @@
+"""The contact manager: ``python -m minidb.contacts`` (SPEC §4)."""

@@ -1,0 +1,265 @@
+"""The contacts command line: ``python -m minidb.contacts [--db URL] [--region CC] COMMAND`` (SPEC §4)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import IO, Any
+
+import click
+
+from minidb.cli import (
+    App,
+    Settings,
+    db_option,
+    json_option,
+    migrate_command,
+    open_database,
+    open_input,
+    output_stream,
+    print_json,
+    unique_ids,
+)
+from minidb.config import database_url
+from minidb.contacts.book import (
+    DEFAULT_REGION,
+    AddressBook,
+    Change,
+    NewContact,
+    contact_from_record,
+    describe_count,
+    parse_email,
+    parse_name,
+    parse_phone,
+    parse_region,
+)
+from minidb.contacts.vcards import card_text, read_cards
+from minidb.errors import InvalidInput
+from minidb.formats import read_csv, read_json_array, sniff_format, write_csv, write_json_array
+
+URL_VARIABLES = ("CONTACTS_DATABASE_URL", "DATABASE_URL")
+REGION_VARIABLE = "CONTACTS_DEFAULT_REGION"
+CSV_HEADER = ["name", "phone", "email"]
+IMPORT_FORMATS = ("json", "csv", "vcard")
+
+
+class ContactSettings(Settings):
+    """The shared settings plus the region that numbers without a country code belong to."""
+
+    def __init__(self, url: str, region: str) -> None:
+        super().__init__("contacts", url)
+        self.region = region
+
+
+def resolve_region(option: str | None) -> str:
+    """``--region``, then ``CONTACTS_DEFAULT_REGION``, then US; an unknown code is exit 2."""
+    if option:
+        return parse_region(option)
+    configured = os.environ.get(REGION_VARIABLE)
+    if configured:
+        try:
+            return parse_region(configured)
+        except InvalidInput as error:
+            raise InvalidInput(f"{REGION_VARIABLE}: {error}") from None
+    return DEFAULT_REGION
+
+
+@click.group(cls=App, context_settings={"help_option_names": ["-h", "--help"]})
+@db_option(URL_VARIABLES)
+@click.option("--region", metavar="CC",
+              help=f"Region of phone numbers written without a country code (US, GB, …); "
+              f"default: {REGION_VARIABLE}, then {DEFAULT_REGION}.")
+@click.version_option(package_name="minidb", message="%(prog)s %(version)s")
+@click.pass_context
+def cli(ctx: click.Context, db_url: str | None, region: str | None) -> None:
+    """A contact manager on SQLite (default) or PostgreSQL."""
+    ctx.obj = ContactSettings(database_url(db_url, URL_VARIABLES, "contacts.db"),
+                              resolve_region(region))
+
+
+pass_settings = click.make_pass_decorator(ContactSettings)
+
+
+@contextmanager
+def book_of(settings: ContactSettings) -> Iterator[AddressBook]:
+    """``with book_of(settings) as book:`` — the open address book for one command."""
+    with open_database(settings) as db:
+        yield AddressBook(db)
+
+
+def _line(contact: dict[str, Any]) -> str:
+    details = [d for d in (contact["phone"], contact["email"]) if d]
+    extra = f"  ({', '.join(details)})" if details else ""
+    return f"{contact['id']:>4} {contact['name']}{extra}"
+
+
+def _show(contact: dict[str, Any]) -> str:
+    rows = [
+        ("id", contact["id"]),
+        ("name", contact["name"]),
+        ("phone", contact["phone"] or "-"),
+        ("email", contact["email"] or "-"),
+        ("created", contact["created_at"]),
+        ("updated", contact["updated_at"]),
+    ]
+    return "\n".join(f"{name:<12}{value}" for name, value in rows)
+
+
+def _emit_one(contact: dict[str, Any], as_json: bool, line: str) -> None:
+    if as_json:
+        print_json(contact)
+    else:
+        click.echo(line)
+
+
+def _emit_many(contacts: list[dict[str, Any]], as_json: bool, empty: str) -> None:
+    if as_json:
+        print_json(contacts)
+    elif not contacts:
+        click.echo(empty)
+    else:
+        for contact in contacts:
+            click.echo(_line(contact))
+
+
+@cli.command()
+@click.argument("words", metavar="NAME...", nargs=-1, required=True)
+@click.option("--phone", metavar="PHONE", help="Phone number; without +country code, read in --region.")
+@click.option("--email", metavar="EMAIL", help="E-mail address.")
+@json_option
+@pass_settings
+def add(settings: ContactSettings, words: tuple[str, ...], phone: str | None, email: str | None,
+        as_json: bool) -> None:
+    """Add a contact; the words of the name are joined by spaces."""
+    contact = NewContact(
+        name=parse_name(" ".join(words)),
+        phone=None if phone is None else parse_phone(phone, settings.region),
+        email=None if email is None else parse_email(email),
+    )
+    with book_of(settings) as book:
+        added = book.add(contact)
+    _emit_one(added, as_json, f"Added contact {added['id']}: {added['name']}")
+
+
+@cli.command()
+@click.argument("words", metavar="TEXT...", nargs=-1, required=True)
+@json_option
+@pass_settings
+def find(settings: ContactSettings, words: tuple[str, ...], as_json: bool) -> None:
+    """Contacts whose name or e-mail contains TEXT (any case), or whose phone contains
+    its digits (3 or more); ordered by name, then id."""
+    text = " ".join(words)
+    with book_of(settings) as book:
+        found = book.find(text)
+    _emit_many(found, as_json, f"No contacts match {text!r}.")
+
+
+@cli.command(name="list")
+@json_option
+@pass_settings
+def list_(settings: ContactSettings, as_json: bool) -> None:
+    """List every contact, by name (any case), then id."""
+    with book_of(settings) as book:
+        contacts = book.list()
+    _emit_many(contacts, as_json, "No contacts.")
+
+
+@cli.command()
+@click.argument("contact_id", metavar="ID", type=int)
+@json_option
+@pass_settings
+def show(settings: ContactSettings, contact_id: int, as_json: bool) -> None:
+    """Show one contact."""
+    with book_of(settings) as book:
+        contact = book.get(contact_id)
+    _emit_one(contact, as_json, _show(contact))
+
+
+@cli.command()
+@click.argument("contact_id", metavar="ID", type=int)
+@click.option("--name", metavar="NAME", help="New name.")
+@click.option("--phone", metavar="PHONE", help="New phone number.")
+@click.option("--no-phone", is_flag=True, help="Remove the phone number.")
+@click.option("--email", metavar="EMAIL", help="New e-mail address.")
+@click.option("--no-email", is_flag=True, help="Remove the e-mail address.")
+@json_option
+@pass_settings
+def update(settings: ContactSettings, contact_id: int, name: str | None, phone: str | None,
+           no_phone: bool, email: str | None, no_email: bool, as_json: bool) -> None:
+    """Change only what is given."""
+    if phone is not None and no_phone:
+        raise click.UsageError("--phone and --no-phone contradict each other")
+    if email is not None and no_email:
+        raise click.UsageError("--email and --no-email contradict each other")
+    change = Change(
+        name=None if name is None else parse_name(name),
+        phone=None if phone is None else parse_phone(phone, settings.region),
+        clear_phone=no_phone,
+        email=None if email is None else parse_email(email),
+        clear_email=no_email,
+    )
+    if change.is_empty():
+        raise click.UsageError("nothing to change: give at least one option")
+    with book_of(settings) as book:
+        contact = book.update(contact_id, change)
+    _emit_one(contact, as_json, f"Updated contact {contact['id']}: {contact['name']}")
+
+
+@cli.command()
+@click.argument("ids", metavar="ID...", nargs=-1, type=int, required=True)
+@pass_settings
+def delete(settings: ContactSettings, ids: tuple[int, ...]) -> None:
+    """Delete contacts (all or none, if an id is unknown)."""
+    with book_of(settings) as book:
+        deleted = book.delete(unique_ids(ids))
+    for contact in deleted:
+        click.echo(f"Deleted contact {contact['id']}: {contact['name']}")
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["json", "csv", "vcard"]), default="json",
+              show_default=True, help="Output format (vcard: vCard 3.0).")
+@pass_settings
+def export(settings: ContactSettings, fmt: str) -> None:
+    """Write every contact to stdout, streamed."""
+    out = output_stream()
+    with book_of(settings) as book:
+        if fmt == "json":
+            write_json_array(book.export(), out)
+        elif fmt == "csv":
+            write_csv(CSV_HEADER, ([c["name"], c["phone"], c["email"]] for c in book.export()), out)
+        else:
+            for contact in book.export():
+                out.write(card_text(contact))
+    out.flush()
+
+
+def _records(source: IO[str], name: str, region: str) -> Iterator[tuple[str, NewContact]]:
+    """Validated contacts from a JSON, CSV or vCard file, one at a time, with their labels."""
+    fmt, stream = sniff_format(name, source, IMPORT_FORMATS)
+    if fmt == "json":
+        for index, record in enumerate(read_json_array(stream), start=1):
+            where = f"record {index}"
+            yield where, contact_from_record(record, where, region)
+    elif fmt == "csv":
+        for line, row in read_csv(stream, CSV_HEADER[:1], CSV_HEADER[1:]):
+            where = f"line {line}"
+            yield where, contact_from_record(row, where, region)
+    else:
+        for where, fields in read_cards(stream):
+            yield where, contact_from_record(fields, where, region)
+
+
+@cli.command(name="import")
+@click.argument("file", metavar="FILE|-")
+@pass_settings
+def import_(settings: ContactSettings, file: str) -> None:
+    """Import contacts from JSON, CSV (name,phone,email) or vCard 3.0/4.0: all of them
+    or, on any error, none."""
+    with open_input(file) as source, book_of(settings) as book:
+        count = book.import_contacts(_records(source, file, settings.region))
+    click.echo(f"Imported {describe_count(count)}.")
+
+
+cli.add_command(migrate_command("contacts"))
