@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -12,6 +13,7 @@ from minidb.cli import (
     Settings,
     db_option,
     json_option,
+    migrate_command,
     open_database,
     open_input,
     output_stream,
@@ -19,8 +21,6 @@ from minidb.cli import (
     unique_ids,
 )
 from minidb.config import database_url
-from minidb.db.migrations import migrate as apply_migrations
-from minidb.db.migrations import pending
 from minidb.errors import InvalidInput
 from minidb.formats import read_csv, read_json_array, sniff_format, write_csv, write_json_array
 from minidb.todo.tasks import (
@@ -53,16 +53,11 @@ def cli(ctx: click.Context, db_url: str | None) -> None:
 pass_settings = click.make_pass_decorator(Settings)
 
 
-def _tasks(settings: Settings) -> Iterator[TaskList]:
+@contextmanager
+def tasks_of(settings: Settings) -> Iterator[TaskList]:
+    """The task list of the chosen database, open for one command."""
     with open_database(settings) as db:
         yield TaskList(db)
-
-
-def tasks_of(settings: Settings) -> Any:
-    """``with tasks_of(settings) as tasks:`` — the open task list for one command."""
-    from contextlib import contextmanager
-
-    return contextmanager(_tasks)(settings)
 
 
 def _line(task: dict[str, Any]) -> str:
@@ -289,23 +284,4 @@ def import_(settings: Settings, file: str) -> None:
     click.echo(f"Imported {describe_count(count)}.")
 
 
-@cli.command()
-@click.option("--check", is_flag=True, help="Only list pending migrations; exit 1 if any.")
-@pass_settings
-def migrate(settings: Settings, check: bool) -> None:
-    """Show and apply pending schema migrations (commands also do this on first use)."""
-    from minidb.db import connect, parse
-
-    with connect(parse(settings.url)) as db:
-        waiting = pending(db, "todo")
-        if not waiting:
-            click.echo("Schema is up to date.")
-            return
-        for migration in waiting:
-            click.echo(f"pending: {migration}")
-        if check:
-            raise click.exceptions.Exit(1)
-        for migration in apply_migrations(db, "todo"):
-            click.echo(f"applied: {migration}")
-
-
+cli.add_command(migrate_command("todo"))
