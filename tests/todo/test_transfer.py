@@ -107,3 +107,26 @@ def test_a_large_import_is_one_transaction_and_streams(todo, todo_json, tmp_path
     result = todo("import", str(path))
     assert (result.exit_code, result.stdout) == (0, "Imported 5000 tasks.\n")
     assert len(todo_json("list", "--tag", "t3")) == len(range(3, 5000, 7))
+
+
+@pytest.mark.parametrize(("source", "target"), [("sqlite", "postgresql"), ("postgresql", "sqlite")])
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_moving_between_engines_keeps_every_field(databases, tmp_path, source, target, fmt) -> None:
+    from click.testing import CliRunner
+
+    from minidb.todo.cli import cli
+
+    def run(url: str, *args: str):
+        result = CliRunner().invoke(cli, ["--db", url, *args])
+        assert result.exit_code == 0, result.stderr
+        return result.stdout
+
+    source_url = databases.new(source, "todo")
+    target_url = databases.new(target, "todo")
+    run(source_url, "add", "Buy milk", "--due", "2026-12-01", "--priority", "high", "--tag", "home")
+    run(source_url, "add", "'); DROP TABLE tasks;-- %s :name 🧪", "--tag", "b", "--tag", "a")
+    run(source_url, "done", "2")
+    path = tmp_path / f"tasks.{fmt}"
+    path.write_text(run(source_url, "export", "--format", fmt), encoding="utf-8")
+    assert run(target_url, "import", str(path)) == "Imported 2 tasks.\n"
+    assert run(target_url, "export") == run(source_url, "export")  # ids too: both start at 1
