@@ -77,7 +77,8 @@ def if_match_versions() -> frozenset[int] | None:
     tags = request.if_match
     if tags.star_tag:
         return None
-    return frozenset(int(t) for t in tags.as_set() if _VERSION.fullmatch(t))
+    # werkzeug yields None for an empty tag (If-Match: "").
+    return frozenset(int(t) for t in tags.as_set() if t and _VERSION.fullmatch(t))
 
 
 def note_response(doc: dict[str, Any], status: int = 200) -> Response:

@@ -11,7 +11,13 @@ import copy
 from typing import Any
 
 from minidb.notes.cursor import CURSOR_PATTERN
-from minidb.notes.model import CONTENT_MAX, TAG_MAX, TAGS_MAX, TITLE_MAX
+from minidb.notes.model import (
+    CONTENT_MAX,
+    NOT_ONLY_WHITESPACE_PATTERN,
+    TAG_MAX,
+    TAGS_MAX,
+    TITLE_MAX,
+)
 
 PROBLEM = "application/problem+json"
 
@@ -35,7 +41,29 @@ def _note_response(description: str, **headers: str) -> dict[str, Any]:
         "description": description,
         "headers": {"ETag": _ref("headers", "ETag"), **{n: _ref("headers", r) for n, r in headers.items()}},
         "content": {"application/json": {"schema": _ref("schemas", "Note")}},
+        "links": _links(*NEXT_STEPS),
     }
+
+
+def _links(*operations: str) -> dict[str, Any]:
+    """Links from a response carrying a note to what can be done with it next.
+
+    They document the workflow and let schemathesis chain calls (create,
+    then read, replace with If-Match, delete) in its stateful tests.
+    """
+    links: dict[str, Any] = {}
+    for operation in operations:
+        parameters = {"path.note_id": "$response.body#/id"}
+        if operation != "getNote":
+            parameters["header.If-Match"] = "$response.header.ETag"
+        links[operation[0].upper() + operation[1:]] = {
+            "operationId": operation,
+            "parameters": parameters,
+        }
+    return links
+
+
+NEXT_STEPS = ("getNote", "replaceNote", "patchNote", "deleteNote")
 
 
 def _json_body(schema: str, *media_types: str) -> dict[str, Any]:
@@ -49,8 +77,8 @@ TITLE = {
     "type": "string",
     "minLength": 1,
     "maxLength": TITLE_MAX,
-    "pattern": r"\S",
-    "description": "Not only white space.",
+    "pattern": NOT_ONLY_WHITESPACE_PATTERN,
+    "description": "Not only white space (as JSON Schema's \\s defines it).",
 }
 CONTENT = {"type": "string", "maxLength": CONTENT_MAX}
 TAGS = {

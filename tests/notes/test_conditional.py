@@ -45,7 +45,7 @@ def test_if_match_with_current_etag_succeeds(client, make_note, method, kwargs):
     ("method", "kwargs"),
     [("put", {"json": {"title": "new"}}), ("patch", {"json": {"title": "new"}}), ("delete", {})],
 )
-@pytest.mark.parametrize("stale", ['"1"', 'W/"2"', '"x"', "garbage", '"99999999999999999999999"'])
+@pytest.mark.parametrize("stale", ['"1"', 'W/"2"', '"x"', '""', "garbage", '"99999999999999999999999"'])
 def test_stale_if_match_is_412_and_nothing_changes(app, client, make_note, method, kwargs, stale):
     note = make_note("old")
     client.patch(f"/notes/{note['id']}", json={"content": "v2"})  # now at version 2
