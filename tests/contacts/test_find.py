@@ -1,0 +1,159 @@
+"""find (SPEC §4): case-insensitive including non-ASCII, literal, across name,
+e-mail and phone digits, ordered by name then id — identically on both engines
+and on both of SQLite's paths (trigram index for 3+ characters, scan below)."""
+
+from __future__ import annotations
+
+import json
+
+import phonenumbers
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from minidb.contacts.book import AddressBook, NewContact, parse_email, parse_phone
+from minidb.db import connect, parse
+
+HOSTILE_NAMES = [
+    "'); DROP TABLE contacts;--",
+    "Robert\"); DROP TABLE contacts; --",
+    "%s %(name)s",
+    ":name :id",
+    "100% _literal_ \\back\\slash",
+    'The "Boss" {name_key} : NEAR(a b) OR *',
+    "👩‍💻 Ada 🚀",
+    "Z" * 200,
+]
+
+
+def names(result) -> list[str]:
+    return [c["name"] for c in json.loads(result.stdout)]
+
+
+@pytest.fixture
+def people(contacts):
+    """A small address book with the cases find must tell apart."""
+    for args in [
+        ("ZOË Ångström", "--email", "zoe@example.com"),
+        ("zoë lower", "--phone", "+44 20 8366 1177"),
+        ("Straße", "--email", "strasse@example.de"),
+        ("100% Cotton",),
+        ("1000 Cotton",),
+        ("a_b",),
+        ("axb",),
+        ("back\\slash",),
+        ("Ada Lovelace", "--phone", "(202) 555-0123", "--email", "ada@analytical.org"),
+        ("Bob", "--email", "bob@zoe-mail.org"),
+    ]:
+        assert contacts("add", *args).exit_code == 0
+    return contacts
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("zoë", ["zoë lower", "ZOË Ångström"]),  # non-ASCII case, ordered by case-folded name
+        ("ZOË", ["zoë lower", "ZOË Ångström"]),
+        ("ångSTRÖM", ["ZOË Ångström"]),
+        ("STRASSE", ["Straße"]),  # casefold, not lower: ß is ss
+        ("zoe", ["Bob", "ZOË Ångström"]),  # e-mails too: zoe@example.com, bob@zoe-mail.org
+        ("%", ["100% Cotton"]),  # literal, not a wildcard
+        ("0%", ["100% Cotton"]),
+        ("_", ["a_b"]),
+        ("a_b", ["a_b"]),
+        ("\\", ["back\\slash"]),
+        ("k\\s", ["back\\slash"]),
+        ("ANALYTICAL.ORG", ["Ada Lovelace"]),
+        ("208", ["zoë lower"]),  # phone digits: +442083661177
+        ("+1 (202) 555", ["Ada Lovelace"]),  # the text's digits: 1202555
+        ("555-0123", ["Ada Lovelace"]),
+        ("44", []),  # fewer than 3 digits never match a phone
+        ("+44", []),
+        # 1 character: no trigram, so SQLite scans; e-mails count too.
+        ("a", ["a_b", "Ada Lovelace", "axb", "back\\slash", "Bob", "Straße", "ZOË Ångström"]),
+        ("xb", ["axb"]),
+        ("nobody", []),
+    ],
+)
+def test_find(people, text, expected) -> None:
+    result = people("find", text, "--json")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert names(result) == expected
+
+
+def test_find_prints_lines_or_says_nothing_matched(people) -> None:
+    assert people("find", "cotton").stdout == "   4 100% Cotton\n   5 1000 Cotton\n"
+    nothing = people("find", "xyz")
+    assert (nothing.exit_code, nothing.stdout) == (0, "No contacts match 'xyz'.\n")
+    assert people("find", "xyz", "--json").stdout == "[]\n"
+
+
+def test_find_joins_its_words(people) -> None:
+    assert names(people("find", "ada", "lovelace", "--json")) == ["Ada Lovelace"]
+
+
+def test_blank_search_text_exits_2(people) -> None:
+    result = people("find", "  ")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        2, "", "Error: search text must not be blank\n")
+
+
+def test_find_follows_updates_and_deletes(people) -> None:
+    people("update", "9", "--name", "Augusta King", "--no-phone")
+    assert names(people("find", "lovelace", "--json")) == []
+    assert names(people("find", "augusta", "--json")) == ["Augusta King"]
+    assert names(people("find", "555-0123", "--json")) == []
+    people("delete", "9")
+    assert names(people("find", "augusta", "--json")) == []
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+def test_hostile_names_are_stored_shown_and_found_verbatim(contacts, name) -> None:
+    added = contacts("add", name, "--json")
+    assert added.exit_code == 0, added.stderr
+    assert json.loads(added.stdout)["name"] == name
+    assert contacts("show", "1").stdout.splitlines()[1] == f"name        {name}"
+    assert names(contacts("find", name, "--json")) == [name]
+    assert names(contacts("find", name[1:4], "--json")) == [name]
+    assert names(contacts("list", "--json")) == [name]
+    assert contacts("add", "after").stdout == "Added contact 2: after\n"  # the table is still there
+
+
+# --- property: both engines, both SQLite paths, agree with a plain Python model
+
+ALPHABET = "aAäÄßzZë%_\\\"'* :{}()0123456789+-"
+NAMES = ["Äa ß", "aa%", "a_a", "z\\Z", 'q"*"', "ëË {x}", "ab:(c)", "o'neil", "A+1", "zz 12-3"]
+PHONES = ["+12025550123", "+442083661177", None, "+33142685300", None, None, None, None, None,
+          "+12015550199"]
+EMAILS = ["ÄA.zz@Example.org", None, "a%b_c@example.org", None, "Q*Z@x.example", "o'neil@x.example",
+          None, "{x}+a@Example.ORG", None, "12-3a@example.org"]
+
+
+@pytest.fixture
+def model_book(new_database):
+    """An address book of NAMES, PHONES and EMAILS; and the same contacts as plain data."""
+    db = connect(parse(new_database("contacts")))
+    book = AddressBook(db)
+    model = [
+        book.add(NewContact(name=name, phone=phone and parse_phone(phone, "US"),
+                            email=email and parse_email(email)))
+        for name, phone, email in zip(NAMES, PHONES, EMAILS, strict=True)
+    ]
+    yield book, model
+    db.close()
+
+
+def expected_matches(model: list[dict], text: str) -> list[str]:
+    key = text.casefold()
+    digits = phonenumbers.normalize_digits_only(text)
+    found = [c for c in model
+             if key in c["name"].casefold() or key in (c["email"] or "").casefold()
+             or (len(digits) >= 3 and digits in (c["phone"] or ""))]
+    return [c["name"] for c in sorted(found, key=lambda c: (c["name"].casefold(), c["id"]))]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(alphabet=ALPHABET, min_size=1, max_size=6).filter(str.strip))
+def test_find_matches_a_python_model_of_the_spec(model_book, text: str) -> None:
+    book, model = model_book
+    assert [c["name"] for c in book.find(text)] == expected_matches(model, text)
