@@ -1,10 +1,10 @@
 """``python -m tests.benchmarks [--quick] [--only NAME ...] [--output FILE]``.
 
 Runs every benchmark (or the ones named), prints the table and writes it,
-with the machine it ran on, to ``tests/benchmarks/RESULTS.md`` (a ``--quick``
-run writes ``RESULTS-quick.md`` instead, so a smoke test never overwrites
-real numbers). Options can also come from ``BENCH_ARGS`` in the environment,
-so ``make bench BENCH_ARGS=--quick`` works without editing the Makefile.
+with the machine it ran on, to ``tests/benchmarks/RESULTS.md``. A ``--quick``
+run writes the git-ignored ``.benchmarks/RESULTS-quick.md`` instead, so a
+smoke test never overwrites real figures. Options can also come from
+``BENCH_ARGS`` in the environment: ``make bench BENCH_ARGS=--quick``.
 """
 
 from __future__ import annotations
@@ -41,7 +41,9 @@ def main(argv: list[str] | None = None) -> int:
         argv = shlex.split(os.environ.get("BENCH_ARGS", "")) + sys.argv[1:]
     args = parser.parse_args(argv)
     chosen = [n for n in NAMES if not args.only or n in args.only]
-    output = args.output or HERE / ("RESULTS-quick.md" if args.quick else "RESULTS.md")
+    # A smoke run must never overwrite the real figures; .benchmarks/ is git-ignored.
+    output = args.output or (REPO / ".benchmarks" / "RESULTS-quick.md" if args.quick else HERE / "RESULTS.md")
+    output.parent.mkdir(parents=True, exist_ok=True)
 
     started = time.monotonic()
     sections: list[Section] = []

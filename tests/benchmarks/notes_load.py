@@ -1,0 +1,236 @@
+"""Item 5: the notes API under load on loopback, next to bare pymongo.
+
+The server is what production runs, documented in ``GUNICORN_FLAGS``:
+gunicorn, 2 sync workers, bound to loopback, ``MONGODB_URI`` naming a bench
+database on the test harness's MongoDB wire-protocol server (FerretDB,
+mongod, or ``TEST_MONGODB_URI``). The collection is seeded directly with
+``insert_many`` in the repository's document shape and its indexes are
+created first, exactly as ``init-db`` would.
+
+The load comes from ``CLIENTS`` separate processes (so client CPU is not
+the API's GIL), each with one ``http.client`` connection reused for every
+request, each request bounded in count and the whole op in time. The
+ceiling is the same three operations, the same filters and sort, through
+bare pymongo in one process: no HTTP, no JSON, no validation. On 2 cores
+the load processes, both workers and the database server share the CPU,
+so these are loopback figures for comparison, not a capacity plan.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import multiprocessing
+import random
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tests.benchmarks.common import PYTHON, Config, Row, Section, child_env, median, percentile
+
+TITLE = "5. Notes API under load (gunicorn, loopback) vs bare pymongo"
+CLIENTS = 4
+GUNICORN_FLAGS = ["--workers", "2", "--worker-class", "sync", "--log-level", "warning",
+                  "--timeout", "60"]
+POST_BODY = {"title": "Load test note", "content": "Written by the benchmark. " * 4,
+             "tags": ["bench", "load"]}
+
+
+def seed(collection: Any, n: int) -> list[Any]:
+    """``n`` notes in the app's shape; returns their ids. Timestamps are ms-truncated UTC, distinct."""
+    from bson import ObjectId
+
+    from minidb.notes.repository import NoteRepository
+
+    NoteRepository(collection, timeout=None).ensure_indexes()
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    ids: list[Any] = []
+    batch: list[dict[str, Any]] = []
+    for i in range(n):
+        at = start + timedelta(milliseconds=i * 7)
+        doc = {"_id": ObjectId(), "title": f"Note {i}: meeting notes",
+               "content": f"Discuss the project roadmap, item {i}. " * 3,
+               "tags": [("work", "home", "ideas")[i % 3]], "created_at": at, "updated_at": at,
+               "version": 1}
+        ids.append(doc["_id"])
+        batch.append(doc)
+        if len(batch) == 1000:
+            collection.insert_many(batch, ordered=False)
+            batch = []
+    if batch:
+        collection.insert_many(batch, ordered=False)
+    return ids
+
+
+# --- the load generator (runs in child processes)
+
+
+def _client(port: int, op: str, ids: list[str], count: int, seconds: float, seed_value: int,
+            start: Any, results: Any) -> None:
+    """One client: one keep-alive connection, requests back to back until count or time runs out."""
+    rng = random.Random(seed_value)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    body = json.dumps(POST_BODY)
+    latencies: list[float] = []
+    errors = 0
+    start.wait()
+    began = time.perf_counter()
+    deadline = began + seconds
+    while len(latencies) + errors < count and time.perf_counter() < deadline:
+        t = time.perf_counter()
+        try:
+            if op == "get":
+                conn.request("GET", f"/notes/{rng.choice(ids)}")
+            elif op == "post":
+                conn.request("POST", "/notes", body=body, headers={"Content-Type": "application/json"})
+            else:
+                conn.request("GET", "/notes?limit=20")
+            response = conn.getresponse()
+            response.read()
+            ok = response.status in (200, 201)
+        except (OSError, http.client.HTTPException):
+            ok = False
+            conn.close()  # http.client reconnects on the next request
+        if ok:
+            latencies.append(time.perf_counter() - t)
+        else:
+            errors += 1
+    results.put((latencies, errors, began, time.perf_counter()))
+    conn.close()
+
+
+def load(port: int, op: str, ids: list[str], count: int, seconds: float) -> tuple[float, list[float], int]:
+    """Run CLIENTS processes at once; (requests/s over the busy window, latencies, errors)."""
+    ctx = multiprocessing.get_context("spawn")  # a small fresh process, not a fork of this one
+    start = ctx.Event()
+    results = ctx.Queue()
+    procs = [ctx.Process(target=_client, args=(port, op, ids, count // CLIENTS, seconds, k, start, results))
+             for k in range(CLIENTS)]
+    for p in procs:
+        p.start()
+    time.sleep(0.5)  # let every client import and connect before the gun
+    start.set()
+    gathered = [results.get(timeout=seconds + 120) for _ in procs]
+    for p in procs:
+        p.join(timeout=30)
+    latencies = [x for lat, _, _, _ in gathered for x in lat]
+    errors = sum(e for _, e, _, _ in gathered)
+    window = max(end for *_, end in gathered) - min(b for _, _, b, _ in gathered)
+    return len(latencies) / window, latencies, errors
+
+
+# --- the ceiling: bare pymongo, one process, sequential
+
+
+def ceiling(collection: Any, op: str, ids: list[Any], count: int,
+            seconds: float) -> tuple[float, list[float]]:
+    from bson import ObjectId
+
+    from minidb.notes.repository import SORT
+
+    rng = random.Random(1)
+    calls: dict[str, Callable[[], Any]] = {
+        "get": lambda: collection.find_one({"_id": rng.choice(ids)}),
+        "post": lambda: collection.insert_one({
+            "_id": ObjectId(), **POST_BODY, "created_at": datetime.now(UTC),
+            "updated_at": datetime.now(UTC), "version": 1}),
+        "list": lambda: list(collection.find({}).sort(SORT).limit(21)),
+    }
+    call = calls[op]
+    latencies: list[float] = []
+    began = time.perf_counter()
+    deadline = began + seconds
+    while len(latencies) < count and time.perf_counter() < deadline:
+        t = time.perf_counter()
+        call()
+        latencies.append(time.perf_counter() - t)
+    return len(latencies) / (time.perf_counter() - began), latencies
+
+
+def _wait_healthy(port: int, server: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with status {server.returncode}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                conn.close()
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("gunicorn did not answer /healthz in time")
+
+
+def run(section: Section, config: Config, info: dict[str, str]) -> None:
+    from pymongo import MongoClient
+
+    from tests.harness.mongo import free_port, mongo_server, new_database_name
+
+    n = config.pick(100_000, 2_000)
+    count = config.pick(6_000, 400)
+    seconds = config.pick(12.0, 2.0)
+    with mongo_server() as server:
+        client: MongoClient[dict[str, Any]] = MongoClient(server.uri, tz_aware=True)
+        version = client.server_info().get("version", "?")
+        info["MongoDB-compatible server"] = f"{server.kind} (reports MongoDB {version})"
+        name = new_database_name()
+        collection = client[name]["notes"]
+        try:
+            started = time.monotonic()
+            ids = seed(collection, n)
+            section.notes.append(f"Seeded {n:,} notes with insert_many (batches of 1,000) in "
+                                 f"{time.monotonic() - started:.1f} s on {server.kind}.")
+            sample = [str(i) for i in random.Random(2).sample(ids, min(2_000, len(ids)))]
+            port = free_port()
+            argv = [PYTHON, "-m", "gunicorn", *GUNICORN_FLAGS, "--bind", f"127.0.0.1:{port}",
+                    "minidb.notes:create_app()"]
+            section.notes.append("Server: `MONGODB_URI=<server>/<bench db> gunicorn "
+                                 + " ".join(GUNICORN_FLAGS) + " --bind 127.0.0.1:PORT "
+                                 "'minidb.notes:create_app()'`; load: "
+                                 f"{CLIENTS} client processes, one keep-alive http.client connection "
+                                 f"each, at most {count:,} requests or {seconds:.0f} s per operation. "
+                                 "Ceiling: the same queries through pymongo, one process, sequential.")
+            server_proc = subprocess.Popen(argv, env=child_env(MONGODB_URI=server.database_uri(name)),
+                                           stdout=subprocess.DEVNULL, stderr=sys.stderr)
+            try:
+                _wait_healthy(port, server_proc)
+                for op, label in (("get", "`GET /notes/<id>`"), ("post", "`POST /notes`"),
+                                  ("list", "`GET /notes?limit=20`")):
+                    rps, latencies, errors = load(port, op, sample, count, seconds)
+                    base_rps, base_lat = ceiling(collection, op, ids, count, seconds)
+                    _rows(section, label, n, rps, latencies, errors, base_rps, base_lat)
+            finally:
+                server_proc.terminate()
+                try:
+                    server_proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    server_proc.kill()
+                    server_proc.wait()
+        finally:
+            server.drop_database(name)
+            client.close()
+
+
+def _rows(section: Section, label: str, n: int, rps: float, latencies: list[float], errors: int,
+          base_rps: float, base_lat: list[float]) -> None:
+    ms = [x * 1000 for x in latencies]
+    base_ms = [x * 1000 for x in base_lat]
+    section.rows.append(Row(
+        "5 notes", f"{label} at {n:,} notes: throughput", rps, base_rps, "req/s",
+        baseline_label="pymongo", ratio_override=base_rps / rps if rps else None,
+        note=f"{len(latencies):,} requests, {errors} errors; ratio = ceiling / API",
+    ))
+    section.rows.append(Row(
+        "5 notes", f"{label}: latency p50", median(ms), median(base_ms), "ms", baseline_label="pymongo",
+    ))
+    section.rows.append(Row(
+        "5 notes", f"{label}: latency p99", percentile(ms, 99), percentile(base_ms, 99), "ms",
+        baseline_label="pymongo",
+    ))
+
