@@ -91,7 +91,8 @@ def parse_email(value: str) -> str:
         # works offline and never waits on a resolver.
         return validate_email(value.strip(), check_deliverability=False).normalized
     except EmailNotValidError as error:
-        raise InvalidInput(f"email {value!r} is not valid: {error}") from None
+        # The library ends its sentences with a period; ours may go on ("; nothing was imported").
+        raise InvalidInput(f"email {value!r} is not valid: {str(error).rstrip('.')}") from None
 
 
 def search_key(text: str) -> str:
