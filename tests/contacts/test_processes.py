@@ -41,6 +41,7 @@ def test_export_streams_vcards_with_crlf_through_a_pipe(contacts_url: str) -> No
     ("--email", "Same@Example.com", "email Same@example.com"),
     ("--phone", "(202) 555-0123", "phone +12025550123"),
 ])
+@pytest.mark.slow
 def test_racing_adds_of_the_same_value_have_exactly_one_winner(contacts_url: str, option: str,
                                                                value: str, shown: str) -> None:
     """8 processes add the same e-mail (or phone) at once: the unique index picks
@@ -63,6 +64,7 @@ def test_racing_adds_of_the_same_value_have_exactly_one_winner(contacts_url: str
     assert [c["name"] for c in listed] == [name]
 
 
+@pytest.mark.slow
 def test_racing_imports_of_overlapping_files_leave_one_whole_file(contacts_url: str) -> None:
     """Two imports sharing one e-mail: one commits entirely, the other not at all."""
     files = [json.dumps([{"name": f"{who} {i}", "email": f"{who}{i}@example.com"} for i in range(50)]
