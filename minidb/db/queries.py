@@ -24,7 +24,7 @@ The module never commits: callers own their transactions.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -363,6 +363,40 @@ class Queries:
             if kind == "rowcount":
                 return cursor.rowcount
             return None
+        except Exception as error:
+            if _is_driver_error(error):
+                error.add_note(f"in query {query.name} at {query.where}")
+            raise
+
+    def run_many(self, conn: Any, name: str, rows: Iterable[Mapping[str, Any]]) -> list[Any]:
+        """Run a ``:one``, ``:scalar`` or ``:exec`` query once per parameter mapping.
+
+        Returns what each run returns, in order. On PostgreSQL the whole
+        batch travels in one pipelined round trip (psycopg's executemany),
+        which is what makes a large import fast there; SQLite runs in-process
+        and needs no batching.
+        """
+        query = self._queries[name]
+        if query.kind not in ("one", "scalar", "exec"):
+            raise TypeError(f"query {name} is :{query.kind}; run_many takes :one, :scalar or :exec")
+        batch = list(rows)
+        for params in batch:
+            query.check_arguments(params)
+        if self.engine != "postgresql" or not batch:
+            return [self.run(conn, query, params) for params in batch]
+        (sql,) = query.sql(self.engine)
+        returning = query.kind != "exec"
+        try:
+            with conn.cursor() as cursor:
+                cursor.executemany(sql, batch, returning=returning)
+                if not returning:
+                    return [None] * len(batch)
+                results = []
+                while True:
+                    row = cursor.fetchone()
+                    results.append(row if query.kind == "one" or row is None else _first(row))
+                    if not cursor.nextset():
+                        return results
         except Exception as error:
             if _is_driver_error(error):
                 error.add_note(f"in query {query.name} at {query.where}")

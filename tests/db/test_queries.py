@@ -180,3 +180,19 @@ def test_any_text_round_trips_unchanged_as_a_parameter(items, text: str) -> None
     with db.transaction() as conn:
         queries.rename(conn, body=text, from_id=0)
         assert queries.body_of(conn, id=100) == text
+
+
+def test_run_many_returns_each_result_in_order(items) -> None:
+    queries, db = items
+    with db.transaction() as conn:
+        assert queries.run_many(conn, "add", [{"id": i, "body": f"b{i}"} for i in (5, 6, 7)]) == [None] * 3
+        assert queries.run_many(conn, "body_of", [{"id": 7}, {"id": 404}, {"id": 5}]) == ["b7", None, "b5"]
+        rows = queries.run_many(conn, "get", [{"id": 6}, {"id": 404}])
+        assert dict(rows[0]) == {"id": 6, "body": "b6"} and rows[1] is None
+        assert queries.run_many(conn, "get", []) == []
+        with pytest.raises(QueryArgumentError, match=r"missing parameter\(s\) body"):
+            queries.run_many(conn, "add", [{"id": 8, "body": "ok"}, {"id": 9}])
+        with pytest.raises(TypeError, match="run_many takes"):
+            queries.run_many(conn, "rename", [{"body": "x", "from_id": 0}])
+    with db.transaction(write=False) as conn:
+        assert queries.get(conn, id=8) is None  # the bad batch sent nothing
