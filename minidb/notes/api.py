@@ -138,7 +138,8 @@ def create_note() -> Response:
 
 @bp.get("/notes/<note_id>")
 def get_note(note_id: str) -> Response:
-    doc = repository().get(parse_note_id(note_id))
+    oid = parse_note_id(note_id)  # before repository(): a bad id never reaches the database
+    doc = repository().get(oid)
     etag = etag_value(doc)
     if request.if_none_match.contains_weak(etag):
         response = Response(status=304)
@@ -163,7 +164,8 @@ def patch_note(note_id: str) -> Response:
 
 @bp.delete("/notes/<note_id>")
 def delete_note(note_id: str) -> Response:
-    repository().delete(parse_note_id(note_id), versions=if_match_versions())
+    oid = parse_note_id(note_id)
+    repository().delete(oid, versions=if_match_versions())
     return Response(status=204)
 
 
