@@ -62,8 +62,11 @@ def _name(card: Any) -> str:
     n = card.contents.get("n")
     if n and isinstance(n[0].value, vobject.vcard.Name):
         parts = n[0].value
-        return " ".join(str(p) for p in (parts.prefix, parts.given, parts.additional,
-                                         parts.family, parts.suffix) if p and str(p).strip())
+        words = []
+        for part in (parts.prefix, parts.given, parts.additional, parts.family, parts.suffix):
+            # A component may be a list ("Ada,Augusta" is two given names).
+            words += part if isinstance(part, list) else [part]
+        return " ".join(w.strip() for w in words if isinstance(w, str) and w.strip())
     return ""  # parse_name reports it as blank
 
 

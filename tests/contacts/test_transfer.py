@@ -138,9 +138,9 @@ def test_vcard_2_1_quoted_printable_from_older_android_phones(contacts, contacts
 
 
 def test_a_card_without_fn_is_named_from_n(contacts, contacts_json) -> None:
-    card = "BEGIN:VCARD\nVERSION:3.0\nN:Lovelace;Ada;King;Lady;\nEND:VCARD\n"
+    card = "BEGIN:VCARD\nVERSION:3.0\nN:Lovelace;Ada,Augusta;King;Lady;\nEND:VCARD\n"
     assert contacts("import", "-", input=card).exit_code == 0
-    assert contacts_json("show", "1")["name"] == "Lady Ada King Lovelace"
+    assert contacts_json("show", "1")["name"] == "Lady Ada Augusta King Lovelace"
 
 
 @pytest.mark.parametrize(
