@@ -74,7 +74,7 @@ def run(section: Section, config: Config) -> None:
     ratio = median(app) / median(base)
     section.rows.append(Row(
         "2 start-up", "`python -m minidb.todo --db sqlite:///… list`, 1,000 tasks",
-        median(app), median(base), "s", baseline_label="python -c + sqlite3", goal="≤ 2.5x",
+        median(app), median(base), "s", baseline_label="python -c + sqlite3", goal="<= 2.5x",
         met=ratio <= 2.5, note=f"{runs} runs each, interleaved; min {min(app) * 1000:.0f} / "
         f"{min(base) * 1000:.0f} ms",
     ))

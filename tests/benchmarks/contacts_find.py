@@ -1,0 +1,258 @@
+"""How fast is contacts ``find`` at 1,000,000 contacts, with and without its index?
+
+A plain script (pytest ignores tests/benchmarks)::
+
+    .venv/bin/python -m tests.benchmarks.contacts_find [--rows N] [--samples N] [--sqlite]
+
+It starts a throwaway PostgreSQL cluster (or uses ``TEST_POSTGRES_URL``),
+builds the contacts schema from the app's own migrations, loads N
+contacts with one ``INSERT ... SELECT generate_series`` and times
+``AddressBook.find`` — the app's query, parameters and row handling, but
+not interpreter start-up — for a fixed, seeded mix of searches:
+
+- a last name ("find rasune"), 4 letters from inside a first name, the
+  start of an e-mail address, and 7 digits of a phone number;
+
+first with the pg_trgm GIN indexes, then on the same connection with
+``SET enable_bitmapscan = off`` and ``enable_indexscan = off``, which
+leaves PostgreSQL the sequential scan it would need without them. It
+prints p50/p95 for both and the ``EXPLAIN ANALYZE`` of one search each way.
+``--sqlite`` does the same on SQLite: FTS5 trigram table vs a plain scan.
+
+Also usable from ``python -m tests.benchmarks`` through ``TITLE`` and ``run``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sqlite3
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+if str(REPO) not in sys.path:  # run as a file: python tests/benchmarks/contacts_find.py
+    sys.path.insert(0, str(REPO))
+
+from minidb.contacts.book import AddressBook, search_terms  # noqa: E402
+from minidb.db import connect, ensure_schema, load, parse  # noqa: E402
+from tests.benchmarks.common import Config, Row, Section, percentile  # noqa: E402
+
+TITLE = "Contacts: find at scale (trigram index vs scan)"
+
+# Names built from 32 syllables, three per part: 32,768 first and 32,768 last
+# names, so a last name matches a few dozen contacts, as a real surname does.
+SYLLABLES = ["ka", "lo", "mi", "ra", "ne", "to", "su", "vi", "da", "ze", "ri", "no", "ba", "le",
+             "mo", "sa", "te", "ju", "pa", "go", "ha", "ki", "lu", "me", "ni", "ro", "sh", "ta",
+             "ve", "yo", "zu", "an"]
+_ARRAY = "ARRAY[" + ",".join(f"'{s}'" for s in SYLLABLES) + "]"
+
+
+def _part(shift: int) -> str:
+    picks = [f"({_ARRAY})[1 + ((h >> {shift + 5 * k}) & 31)]" for k in range(3)]
+    return "initcap(" + " || ".join(picks) + ")"
+
+
+POSTGRES_FILL = f"""
+INSERT INTO contacts (name, name_key, phone, email, email_key, created_at, updated_at)
+SELECT first || ' ' || last, lower(first || ' ' || last),
+       '+1' || (2000000000 + i)::text,
+       lower(first) || '.' || lower(last) || i || '@example.com',
+       lower(first) || '.' || lower(last) || i || '@example.com',
+       timestamptz '2026-11-25 12:00:00+00' + i * interval '1 second',
+       timestamptz '2026-11-25 12:00:00+00' + i * interval '1 second'
+  FROM (SELECT i, {_part(0)} AS first, {_part(15)} AS last
+          FROM (SELECT i, hashint4(i) AS h FROM generate_series(1, %(n)s) AS i) AS g) AS p
+"""
+
+
+def searches(names: list[tuple[str, str, str]], count: int, seed: int = 3) -> list[tuple[str, str]]:
+    """(kind, text) pairs drawn from real rows (name, email, phone), seeded."""
+    rng = random.Random(seed)
+    kinds: list[tuple[str, Callable[[tuple[str, str, str]], str]]] = [
+        ("last name", lambda r: r[0].split()[1]),
+        ("4 letters inside a first name", lambda r: r[0].split()[0][1:5].lower()),
+        ("start of an e-mail", lambda r: r[1][:10]),
+        ("7 digits of a phone", lambda r: r[2][-9:-2]),
+    ]
+    picked = []
+    for i in range(count):
+        kind, make = kinds[i % len(kinds)]
+        picked.append((kind, make(rng.choice(names))))
+    return picked
+
+
+def time_finds(book: AddressBook, texts: list[tuple[str, str]]) -> tuple[list[float], int]:
+    """Milliseconds per find, and the total number of contacts found."""
+    times, found = [], 0
+    for _, text in texts:
+        started = time.perf_counter()
+        found += len(book.find(text))
+        times.append((time.perf_counter() - started) * 1000)
+    return times, found
+
+
+def build_postgres(url: str, rows: int) -> float:
+    """Migrate and load; the trigram indexes are rebuilt after the load (much
+    faster than maintaining them row by row), from their own definitions."""
+    started = time.monotonic()
+    with connect(parse(url)) as db:
+        ensure_schema(db, "contacts")
+        conn = db.conn
+        definitions = [r["indexdef"] for r in conn.execute(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = 'contacts' AND indexdef LIKE '%gin%'")]
+        for definition in definitions:
+            conn.execute("DROP INDEX " + definition.split()[2])
+        conn.execute("SET maintenance_work_mem = '512MB'")
+        conn.execute(POSTGRES_FILL, {"n": rows})
+        for definition in definitions:
+            conn.execute(definition)
+        conn.execute("VACUUM ANALYZE contacts")
+    return time.monotonic() - started
+
+
+def explain(conn, engine: str, text: str, analyze: bool = True) -> str:
+    query = load("contacts", engine).query("find_contacts")
+    (sql,) = query.sql(engine)
+    params = {k: v for k, v in search_terms(text).items() if k in query.params}
+    if engine == "postgresql":
+        prefix = "EXPLAIN (ANALYZE, BUFFERS) " if analyze else "EXPLAIN "
+        return "\n".join(r["QUERY PLAN"] for r in conn.execute(prefix + sql, params))
+    return "\n".join(r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + sql, params))
+
+
+def measure_postgres(server: str, rows: int, samples: int, report: Callable[[str], None]
+                     ) -> dict[str, float]:
+    from tests.benchmarks.common import postgres_database
+
+    with postgres_database(server, "contacts_find") as url:
+        report(f"PostgreSQL: loaded {rows:,} contacts and built the indexes in "
+               f"{build_postgres(url, rows):.1f} s")
+        with connect(parse(url)) as db:
+            sample_rows = [(r["name"], r["email"], r["phone"]) for r in db.conn.execute(
+                "SELECT name, email, phone FROM contacts TABLESAMPLE SYSTEM (1) LIMIT 2000")]
+            texts = searches(sample_rows, samples)
+            book = AddressBook(db)
+            time_finds(book, texts[:10])  # warm the cache, as a running server would be
+            indexed, found = time_finds(book, texts)
+            first = texts[0][1]
+            report(f"  plan with the index, find {first!r}:\n" + explain(db.conn, "postgresql", first))
+            db.conn.execute("SET enable_bitmapscan = off")
+            db.conn.execute("SET enable_indexscan = off")
+            scanned, found_scanning = time_finds(book, texts)
+            report(f"  plan without, find {first!r}:\n" + explain(db.conn, "postgresql", first))
+            assert found == found_scanning, "the index and the scan must find the same contacts"
+    return _summary(indexed, scanned, found, len(texts))
+
+
+def build_sqlite(path: Path, rows: int) -> float:
+    """The same data on SQLite, through the app's migrations (FTS5 triggers included)."""
+    started = time.monotonic()
+    with connect(parse(f"sqlite:///{path}")) as db:
+        ensure_schema(db, "contacts")
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA journal_mode = WAL")
+    rng = random.Random(5)
+
+    def part() -> str:
+        return "".join(rng.choice(SYLLABLES) for _ in range(3)).capitalize()
+
+    def rows_of():
+        for i in range(1, rows + 1):
+            first, last = part(), part()
+            email = f"{first.lower()}.{last.lower()}{i}@example.com"
+            stamp = "2026-11-25T12:00:00.000000Z"
+            yield (f"{first} {last}", f"{first} {last}".lower(), f"+1{2000000000 + i}", email, email,
+                   stamp, stamp)
+
+    with conn:
+        conn.executemany("INSERT INTO contacts (name, name_key, phone, email, email_key, created_at, "
+                         "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)", rows_of())
+    conn.execute("ANALYZE")
+    conn.close()
+    return time.monotonic() - started
+
+
+SQLITE_SCAN = """
+SELECT id, name, phone, email, created_at, updated_at FROM contacts
+ WHERE name_key LIKE :pattern ESCAPE '\\' OR email_key LIKE :pattern ESCAPE '\\'
+    OR phone LIKE '%' || :digits || '%'
+ ORDER BY name_key, id
+"""
+
+
+def measure_sqlite(workdir: Path, rows: int, samples: int, report: Callable[[str], None]
+                   ) -> dict[str, float]:
+    path = workdir / "contacts-find.db"
+    report(f"SQLite: loaded {rows:,} contacts (FTS5 kept by triggers) in {build_sqlite(path, rows):.1f} s")
+    with connect(parse(f"sqlite:///{path}")) as db:
+        sample_rows = [(r["name"], r["email"], r["phone"]) for r in db.conn.execute(
+            "SELECT name, email, phone FROM contacts ORDER BY random() LIMIT 2000")]
+        texts = searches(sample_rows, samples)
+        book = AddressBook(db)
+        time_finds(book, texts[:10])
+        indexed, found = time_finds(book, texts)
+        report("  plan with the FTS5 table:\n" + explain(db.conn, "sqlite", texts[0][1]))
+        scanned, found_scanning = [], 0
+        for _, text in texts:
+            params = {k: v for k, v in search_terms(text).items() if k in ("pattern", "digits")}
+            started = time.perf_counter()
+            found_scanning += len(db.conn.execute(SQLITE_SCAN, params).fetchall())
+            scanned.append((time.perf_counter() - started) * 1000)
+        assert found == found_scanning, "the index and the scan must find the same contacts"
+    return _summary(indexed, scanned, found, len(texts))
+
+
+def _summary(indexed: list[float], scanned: list[float], found: int, count: int) -> dict[str, float]:
+    return {"p50": percentile(indexed, 50), "p95": percentile(indexed, 95),
+            "scan_p50": percentile(scanned, 50), "scan_p95": percentile(scanned, 95),
+            "mean_found": found / count}
+
+
+def _print_summary(engine: str, rows: int, samples: int, s: dict[str, float]) -> None:
+    print(f"\n{engine}, {rows:,} contacts, {samples} finds (~{s['mean_found']:.0f} contacts found each):")
+    print(f"  with the index:    p50 {s['p50']:8.2f} ms   p95 {s['p95']:8.2f} ms")
+    print(f"  without (scan):    p50 {s['scan_p50']:8.2f} ms   p95 {s['scan_p95']:8.2f} ms")
+    print(f"  speed-up at p50:   {s['scan_p50'] / s['p50']:.0f}x", flush=True)
+
+
+def run(section: Section, config: Config, pg_server: str | None) -> None:
+    """The ``python -m tests.benchmarks`` entry point."""
+    rows, samples = config.pick(1_000_000, 50_000), config.pick(200, 40)
+    engines = [("SQLite", lambda: measure_sqlite(config.workdir, rows, samples, section.notes.append))]
+    if pg_server:
+        engines.insert(0, ("PostgreSQL",
+                           lambda: measure_postgres(pg_server, rows, samples, section.notes.append)))
+    for engine, measure in engines:
+        s = measure()
+        for p in ("p50", "p95"):
+            section.rows.append(Row("contacts", f"{engine}: find {p}, {rows:,} contacts", s[p],
+                                    s[f"scan_{p}"], "ms", baseline_label="no index: scan"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--sqlite", action="store_true", help="measure SQLite too")
+    args = parser.parse_args(argv)
+    from tests.benchmarks.common import postgres_server
+
+    def report(text: str) -> None:
+        print(text, flush=True)
+
+    with postgres_server() as server:
+        _print_summary("PostgreSQL", args.rows, args.samples,
+                       measure_postgres(server, args.rows, args.samples, report))
+    if args.sqlite:
+        with tempfile.TemporaryDirectory(prefix="minidb-bench-") as tmp:
+            _print_summary("SQLite", args.rows, args.samples,
+                           measure_sqlite(Path(tmp), args.rows, args.samples, report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
