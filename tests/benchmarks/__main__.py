@@ -153,7 +153,12 @@ def render_document(sections: list[Section], info: dict[str, str], args: argpars
     for section in sections:
         parts.append(f"### {section.title} ({section.seconds:.0f} s)")
         parts.append("")
-        parts.extend(f"- {note}" for note in section.notes)
+        for note in section.notes:
+            # A multi-line note is a query plan or similar: keep it verbatim.
+            first, _, rest = note.partition("\n")
+            parts.append(f"- {first.strip()}")
+            if rest:
+                parts.extend(["", "  ```", *(f"  {line}" for line in rest.splitlines()), "  ```", ""])
         parts.append("")
     return "\n".join(parts)
 
