@@ -18,7 +18,16 @@ from werkzeug.exceptions import BadRequest, NotFound, UnsupportedMediaType
 
 from minidb.notes import get_database
 from minidb.notes.cursor import InvalidCursor, decode_cursor, encode_cursor
-from minidb.notes.model import etag_value, note_to_json, validate_note, validate_patch
+from minidb.notes.model import (
+    LIMIT_DEFAULT,
+    LIMIT_MAX,
+    Q_MAX,
+    TAG_MAX,
+    etag_value,
+    note_to_json,
+    validate_note,
+    validate_patch,
+)
 from minidb.notes.openapi import openapi_document
 from minidb.notes.problems import database_unavailable, is_unavailable
 from minidb.notes.repository import NoteRepository
@@ -27,9 +36,6 @@ bp = Blueprint("notes", __name__)
 
 JSON = "application/json"
 MERGE_PATCH = "application/merge-patch+json"
-LIMIT_DEFAULT, LIMIT_MAX = 20, 100
-Q_MAX = 200
-TAG_MAX = 50
 _OBJECT_ID = re.compile(r"[0-9a-fA-F]{24}")
 _DIGITS = re.compile(r"[0-9]{1,3}")
 _VERSION = re.compile(r"[0-9]{1,18}")  # fits in BSON's int64

@@ -18,6 +18,11 @@ CONTENT_MAX = 100_000
 TAGS_MAX = 20
 TAG_MAX = 50
 
+#: GET /notes query limits.
+LIMIT_DEFAULT = 20
+LIMIT_MAX = 100
+Q_MAX = 200
+
 #: Fields a client may set.
 WRITABLE_FIELDS = ("title", "content", "tags")
 #: Fields the server owns. Clients often send back a note they fetched, so

@@ -13,7 +13,10 @@ from typing import Any
 from minidb.notes.cursor import CURSOR_PATTERN
 from minidb.notes.model import (
     CONTENT_MAX,
+    LIMIT_DEFAULT,
+    LIMIT_MAX,
     NOT_ONLY_WHITESPACE_PATTERN,
+    Q_MAX,
     TAG_MAX,
     TAGS_MAX,
     TITLE_MAX,
@@ -330,7 +333,12 @@ _DOCUMENT: dict[str, Any] = {
                 "name": "limit",
                 "in": "query",
                 "description": "Notes per page.",
-                "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
+                "schema": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": LIMIT_MAX,
+                    "default": LIMIT_DEFAULT,
+                },
             },
             "cursor": {
                 "name": "cursor",
@@ -345,7 +353,7 @@ _DOCUMENT: dict[str, Any] = {
                     "Case-insensitive literal substring of the title or the content "
                     "(never a regular expression)."
                 ),
-                "schema": {"type": "string", "maxLength": 200},
+                "schema": {"type": "string", "maxLength": Q_MAX},
             },
             "tag": {
                 "name": "tag",
