@@ -61,6 +61,9 @@ class NotesDatabase:
             serverSelectionTimeoutMS=config["NOTES_SERVER_SELECTION_TIMEOUT_MS"],
             connectTimeoutMS=config["NOTES_CONNECT_TIMEOUT_MS"],
             appname="minidb-notes",
+            # Connect (and resolve mongodb+srv:// DNS records) on first use, so
+            # the app starts even when the database or its DNS is unreachable.
+            connect=False,
         )
         self.database = self.client.get_default_database(default=DEFAULT_DATABASE)
         self.notes = NoteRepository(self.database[COLLECTION], timeout=config["NOTES_OPERATION_TIMEOUT"])

@@ -12,7 +12,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, current_app, json
-from pymongo.errors import ConnectionFailure, PyMongoError
+from pymongo.errors import ConfigurationError, ConnectionFailure, PyMongoError
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
@@ -53,8 +53,13 @@ def database_unavailable(detail: str = "The database is unreachable; try again s
 
 
 def is_unavailable(error: PyMongoError) -> bool:
-    """Errors that mean "the database cannot be reached in time", not "a bug"."""
-    return isinstance(error, ConnectionFailure) or error.timeout
+    """Errors that mean "the database cannot be reached in time", not "a bug".
+
+    A ConfigurationError raised by an operation (rather than by MongoClient
+    itself, at start-up) comes from resolving a mongodb+srv:// name: DNS is
+    down or the name is wrong, and either way the database is unreachable.
+    """
+    return isinstance(error, ConnectionFailure | ConfigurationError) or error.timeout
 
 
 def _http_error(error: HTTPException) -> Response | HTTPException:

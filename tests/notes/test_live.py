@@ -92,6 +92,18 @@ def test_database_down_in_process_is_a_fast_503():
         close_app(app)
 
 
+def test_unresolvable_atlas_uri_still_starts_and_answers_503():
+    # mongodb+srv:// names are resolved on first use, not in create_app.
+    app = create_app({"TESTING": True, "MONGODB_URI": "mongodb+srv://u:p@cluster0.example.invalid/notesdb"})
+    try:
+        response = app.test_client().get("/healthz")
+        assert response.status_code == 503
+        assert response.mimetype == PROBLEM_JSON
+        assert "p@" not in response.get_data(as_text=True)  # no credentials leak
+    finally:
+        close_app(app)
+
+
 def wait_for(predicate, timeout: float) -> float:
     started = time.monotonic()
     while not predicate():
