@@ -82,3 +82,17 @@ def test_stateful_sequences_conform(app):
             suppress_health_check=list(HealthCheck),
         )
     )
+
+
+def test_document_is_valid_openapi_3_1():
+    # The OAS 3.1 meta-schema as schemathesis ships it (it is not public API,
+    # but requirements.txt pins the version).
+    import jsonschema_rs
+    from schemathesis.specs.openapi.definitions import OPENAPI_31
+
+    errors = [str(e) for e in jsonschema_rs.validator_for(OPENAPI_31).iter_errors(openapi_document())]
+    assert errors == []
+
+
+def test_served_document_is_the_packaged_one(client):
+    assert client.get("/openapi.json").get_json() == openapi_document()
