@@ -142,7 +142,7 @@ def add(settings: ContactSettings, words: tuple[str, ...], phone: str | None, em
     _emit_one(added, as_json, f"Added contact {added['id']}: {added['name']}")
 
 
-@cli.command()
+@cli.command(short_help="Search names, e-mails and phone numbers.")
 @click.argument("words", metavar="TEXT...", nargs=-1, required=True)
 @json_option
 @pass_settings
@@ -251,7 +251,7 @@ def _records(source: IO[str], name: str, region: str) -> Iterator[tuple[str, New
             yield where, contact_from_record(fields, where, region)
 
 
-@cli.command(name="import")
+@cli.command(name="import", short_help="Import JSON, CSV or vCards: all or nothing.")
 @click.argument("file", metavar="FILE|-")
 @pass_settings
 def import_(settings: ContactSettings, file: str) -> None:
