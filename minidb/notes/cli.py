@@ -17,7 +17,7 @@ import click
 from bson import ObjectId, json_util
 from bson.json_util import JSONOptions
 from flask import Flask
-from pymongo.errors import PyMongoError
+from pymongo.errors import BulkWriteError, PyMongoError
 
 from minidb.notes import get_database
 from minidb.notes.cursor import MAX_TIMESTAMP
@@ -36,6 +36,10 @@ _STORED_FIELDS = {"_id", "title", "content", "tags", "created_at", "updated_at",
 class BadLine(Exception):
     def __init__(self, number: int, message: str) -> None:
         super().__init__(f"line {number}: {message}")
+
+
+class PartialImport(Exception):
+    """A write failed and so did removing what had been written before it."""
 
 
 def _fail(message: str, code: int) -> None:
@@ -133,9 +137,19 @@ def import_notes(repository: NoteRepository, source: IO[str]) -> int:
             for batch in _batches(spool):
                 repository.insert_many(batch)
                 inserted.extend(doc["_id"] for doc in batch)
-        except PyMongoError:
-            # insert_many(ordered=True) may have written part of the failed batch.
-            repository.delete_ids(inserted + [doc["_id"] for doc in batch])
+        except PyMongoError as error:
+            # An ordered insert_many that fails reports how many of the batch it
+            # wrote: only those are ours to remove (the clashing one is not).
+            # Without that count (a network error), assume the whole batch.
+            done = error.details.get("nInserted", 0) if isinstance(error, BulkWriteError) else len(batch)
+            written = inserted + [doc["_id"] for doc in batch[:done]]
+            try:
+                repository.delete_ids(written)
+            except PyMongoError:
+                raise PartialImport(
+                    f"import failed ({error}) and up to {len(written)} notes it wrote, "
+                    f"the first of the file, could not be removed"
+                ) from error
             raise
         return len(inserted)
 
@@ -169,6 +183,8 @@ def register_commands(app: Flask) -> None:
             _fail(f"{file.name}: {error}; nothing was imported", 2)
         except UnicodeDecodeError as error:
             _fail(f"{file.name}: not UTF-8 text ({error}); nothing was imported", 2)
+        except PartialImport as error:
+            _fail(str(error), 1)
         except PyMongoError as error:
             _fail(f"import failed, nothing was imported: {error}", 1)
         click.echo(f"Imported {count} notes.")

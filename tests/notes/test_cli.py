@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
 from datetime import UTC, datetime
 
+import pytest
 from bson import ObjectId
+from pymongo.errors import BulkWriteError
 
 from minidb.notes import get_database
+from minidb.notes.cli import import_notes
+from minidb.notes.repository import NoteRepository
 from tests.notes.helpers import REPO
 
 
@@ -166,3 +171,24 @@ def test_commands_run_through_the_flask_cli(mongodb_uri, tmp_path):
     bad = run("import", "-", stdin="nope\n")
     assert bad.returncode == 2
     assert bad.stderr.startswith("Error: ") and "line 1" in bad.stderr
+
+
+class InterloperRepository(NoteRepository):
+    """Real writes, with another client inserting one of the file's ids just
+    before the second batch: the race that validating first cannot exclude."""
+
+    def insert_many(self, docs):
+        if not getattr(self, "raced", False):
+            self.raced = True
+        else:
+            self.collection.insert_one({**docs[1], "title": "someone else's"})
+        super().insert_many(docs)
+
+
+def test_a_failed_write_removes_what_the_import_wrote_and_nothing_else(app, monkeypatch):
+    monkeypatch.setattr("minidb.notes.cli.BATCH_SIZE", 3)
+    collection = get_database(app).database.notes
+    lines = "".join(good_line() + "\n" for _ in range(7))
+    with pytest.raises(BulkWriteError):
+        import_notes(InterloperRepository(collection, timeout=None), io.StringIO(lines))
+    assert [d["title"] for d in collection.find()] == ["someone else's"]

@@ -47,8 +47,9 @@ CONFIG = SchemathesisConfig.from_dict(
 
 # The document is loaded from the package, not fetched from an app, because
 # schemathesis.pytest.from_fixture relies on a pytest internal (Node._nodeid)
-# that pytest 9 no longer has. test_crud checks /openapi.json serves this same
-# document; each generated test calls the per-test `app` fixture in-process.
+# that pytest 9 no longer has. A test below checks /openapi.json serves this same
+# document (test_served_document_is_the_packaged_one); each generated test
+# calls the per-test `app` fixture in-process.
 schema = schemathesis.openapi.from_dict(openapi_document(), config=CONFIG)
 
 
