@@ -121,7 +121,7 @@ def list_notes() -> Response:
     except InvalidCursor as error:
         raise BadRequest(str(error)) from None
 
-    page = repository().list(limit=limit, after=after, text=text, tag=tag)
+    page = repository().list_page(limit=limit, after=after, text=text, tag=tag)
     response = jsonify([note_to_json(doc) for doc in page.notes])
     if page.next_after is not None:
         params: dict[str, Any] = {"limit": limit, "cursor": encode_cursor(*page.next_after)}

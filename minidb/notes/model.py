@@ -1,6 +1,6 @@
 """The note domain: validation of request bodies and the JSON shape of a note.
 
-Nothing here knows about HTTP or MongoDB sessions. Validation works on
+Nothing here knows about HTTP or MongoDB. Validation works on
 already-decoded JSON values and returns plain dicts containing only the
 allow-listed fields, so a request body is never passed on to the database
 as-is: an attacker's ``{"$gt": ""}`` is rejected as "not a string" long

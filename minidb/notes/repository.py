@@ -116,7 +116,7 @@ class NoteRepository:
             raise NoteNotFound(str(note_id))
         return doc
 
-    def list(
+    def list_page(
         self,
         *,
         limit: int,
