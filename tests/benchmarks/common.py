@@ -51,7 +51,7 @@ class Row:
 
     group: str
     what: str
-    subject: float
+    subject: float | None
     baseline: float | None
     unit: str
     baseline_label: str = ""
