@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, current_app, json
+from flask import Flask, Response, current_app
 from pymongo.errors import ConfigurationError, ConnectionFailure, PyMongoError
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
@@ -42,7 +42,10 @@ def problem(
         "detail": detail,
         **extensions,
     }
-    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
+    # The app's JSON provider, so problems are serialised like every other body.
+    response = current_app.json.response(body)
+    response.status_code = status
+    response.mimetype = PROBLEM_JSON
     response.headers.update(headers or {})
     return response
 
