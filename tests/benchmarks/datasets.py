@@ -31,7 +31,7 @@ SELECT 'Benchmark task ' || i || ' buy milk and call Ada',
        CASE WHEN done = 1 THEN created END
   FROM (SELECT i,
                CASE WHEN :every > 0 AND i % :every = 0 THEN 1 ELSE 0 END AS done,
-               strftime('%Y-%m-%dT%H:%M:%S', 1764072000 + i, 'unixepoch') || '.000000Z' AS created
+               strftime('%Y-%m-%dT%H:%M:%S', 1795608000 + i, 'unixepoch') || '.000000Z' AS created
           FROM seq)
 """
 

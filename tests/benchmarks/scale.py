@@ -50,22 +50,22 @@ def _point_ops(section: Section, label: str, small_url: str, big_url: str, small
                config: Config, processes: bool) -> None:
     runs = config.pick(15, 4)
     for command in ("show", "done"):
-        # in-process: the database work alone, median over many calls
+        # In-process: the database work alone. Calls alternate between the two
+        # databases so a burst of other disk or CPU load hits both alike.
         calls = config.pick(300, 50)
-        per_db: dict[str, list[float]] = {}
-        for which, url, n in (("small", small_url, small), ("big", big_url, big)):
-            with connect(parse(url)) as db:
-                tasks = TaskList(db)
-                times = []
-                for task_id in _ids(n, calls):
+        per_db: dict[str, list[float]] = {"small": [], "big": []}
+        with connect(parse(small_url)) as small_db, connect(parse(big_url)) as big_db:
+            lists = {"small": TaskList(small_db), "big": TaskList(big_db)}
+            for small_id, big_id in zip(_ids(small, calls), _ids(big, calls), strict=True):
+                for which, task_id in (("small", small_id), ("big", big_id)):
                     started = time.perf_counter()
                     if command == "show":
-                        tasks.get(task_id)
+                        lists[which].get(task_id)
                     else:
-                        tasks.complete([task_id])
-                    times.append(time.perf_counter() - started)
-                per_db[which] = times
-                if command == "done":  # leave the tasks pending again for the process runs
+                        lists[which].complete([task_id])
+                    per_db[which].append(time.perf_counter() - started)
+            if command == "done":  # leave the tasks pending again for the process runs
+                for db in (small_db, big_db):
                     with db.transaction() as conn:
                         conn.execute("UPDATE tasks SET completed = FALSE, completed_at = NULL "
                                      "WHERE completed")
@@ -123,8 +123,38 @@ def _bare_json_script(path: Path, sql: str, params: dict[str, object]) -> str:
     """)
 
 
+def _bare_pg_json_script(url: str, sql: str) -> str:
+    """The PostgreSQL baseline: a server-side cursor, rows to JSON, streamed."""
+    return textwrap.dedent(f"""\
+        import json, sys, psycopg
+        from psycopg.rows import dict_row
+        out = sys.stdout
+        with psycopg.connect({url!r}, row_factory=dict_row) as conn, conn.cursor(name="dump") as cur:
+            cur.itersize = 1000
+            cur.execute({sql!r})
+            out.write("[")
+            first = True
+            for row in cur:
+                out.write("\\n" if first else ",\\n")
+                first = False
+                out.write(json.dumps(row, default=str, ensure_ascii=False))
+            out.write("]\\n")
+    """)
+
+
+def _pg_plans(section: Section, url: str) -> None:
+    """EXPLAIN of the lookups show/done run on PostgreSQL: an index scan, never a seq scan."""
+    q = load("todo", "postgresql")
+    with connect(parse(url)) as db:
+        for name, params in (("get_task", {"id": 5}), ("complete_task", {"id": 5, "completed_at": None})):
+            (sql,) = q.query(name).sql("postgresql")
+            plan = [r["QUERY PLAN"].strip() for r in db.conn.execute("EXPLAIN " + sql, params)]
+            section.notes.append(f"PostgreSQL plan of `{name}`: " + "; ".join(
+                line for line in plan if "Scan" in line or "Update" in line))
+
+
 def _stream_test(section: Section, config: Config, label: str, app_argv: list[str], base_argv: list[str],
-                 runs: int, goal_mb: float | None) -> None:
+                 runs: int, goal_mb: float | None, baseline: str = "bare sqlite3 + json") -> None:
     out = config.workdir / "out.json"
     app: list[ProcessResult] = []
     base: list[ProcessResult] = []
@@ -136,11 +166,11 @@ def _stream_test(section: Section, config: Config, label: str, app_argv: list[st
     app_s, base_s = median([r.seconds for r in app]), median([r.seconds for r in base])
     app_mb, base_mb = max(r.max_rss_mb for r in app), max(r.max_rss_mb for r in base)
     section.rows.append(Row("3 scale", f"{label}: time", app_s, base_s, "s",
-                            baseline_label="bare sqlite3 + json", note=f"{runs} runs each; "
+                            baseline_label=baseline, note=f"{runs} runs each; "
                             f"last output {size_mb:.0f} MB"))
     section.rows.append(Row(
         "3 scale", f"{label}: peak RSS of the process", app_mb, base_mb, "MB",
-        baseline_label="bare sqlite3 + json",
+        baseline_label=baseline,
         goal="" if goal_mb is None else f"<= {goal_mb:.0f} MB",
         met=None if goal_mb is None else app_mb <= goal_mb, note="max over runs, from wait4 ru_maxrss",
     ))
@@ -186,3 +216,11 @@ def run(section: Section, config: Config, pg_server: str | None) -> None:
             section.notes.append(f"Built the {big:,}-task PostgreSQL database (generate_series) in "
                                  f"{time.monotonic() - started:.1f} s.")
             _point_ops(section, "PostgreSQL", small_url, big_url, small, big, config, processes=False)
+            _pg_plans(section, big_url)
+            (pg_all_sql,) = load("todo", "postgresql").query("all_tasks").sql("postgresql")
+            _stream_test(
+                section, config, f"PostgreSQL: `export`, {big:,} tasks",
+                [PYTHON, "-m", "minidb.todo", "--db", big_url, "export"],
+                [PYTHON, "-c", _bare_pg_json_script(big_url, pg_all_sql)],
+                1, EXPORT_MEMORY_GOAL_MB, baseline="bare psycopg + json",
+            )
