@@ -31,6 +31,7 @@ import subprocess
 import tempfile
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -131,7 +132,7 @@ def _log_tail(path: Path, lines: int = 30) -> str:
         return "(no log)"
 
 
-def _start_process(kind: str, argv_for_port, workdir: Path) -> MongoServer:
+def _start_process(kind: str, argv_for_port: Callable[[int], list[str]], workdir: Path) -> MongoServer:
     """Start a server on a free port and wait until it answers a ping."""
     log_path = workdir / f"{kind}.log"
     for _attempt in range(3):
@@ -262,7 +263,7 @@ def start_mongo_server() -> MongoServer:
 
 
 @contextlib.contextmanager
-def mongo_server():
+def mongo_server() -> Iterator[MongoServer]:
     """``with mongo_server() as server:`` — started, and stopped afterwards."""
     server = start_mongo_server()
     try:
