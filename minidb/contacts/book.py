@@ -16,7 +16,6 @@ the value. A look-up before the insert would let two processes both see
 
 from __future__ import annotations
 
-import re
 import sqlite3
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -30,12 +29,12 @@ from email_validator import EmailNotValidError, validate_email
 from minidb.db import Database, load
 from minidb.errors import Conflict, InvalidInput, MinidbError, NotFound, plural
 from minidb.formats import timestamp_from_json, timestamp_to_json
+from minidb.search import like_pattern, search_key
 
 MAX_NAME = 200
 DEFAULT_REGION = "US"
 # The shortest text the trigram indexes can look up; shorter ones scan.
 TRIGRAM = 3
-_LIKE_SPECIAL = re.compile(r"([\\%_])")
 
 
 # --- validation: every check raises InvalidInput (exit 2) with a clear message
@@ -93,16 +92,6 @@ def parse_email(value: str) -> str:
     except EmailNotValidError as error:
         # The library ends its sentences with a period; ours may go on ("; nothing was imported").
         raise InvalidInput(f"email {value!r} is not valid: {str(error).rstrip('.')}") from None
-
-
-def search_key(text: str) -> str:
-    """The case-folded form both engines store and search, so 'ZOË' and 'zoë' meet."""
-    return text.casefold()
-
-
-def like_pattern(text: str) -> str:
-    """A LIKE pattern matching ``text`` literally anywhere (escape character: backslash)."""
-    return "%" + _LIKE_SPECIAL.sub(r"\\\1", search_key(text)) + "%"
 
 
 def search_terms(text: str) -> dict[str, str | None]:

@@ -16,12 +16,12 @@ from typing import Any
 from minidb.db import Database, load
 from minidb.errors import InvalidInput, NotFound, plural
 from minidb.formats import date_to_json, timestamp_from_json, timestamp_to_json
+from minidb.search import like_pattern, search_key
 
 PRIORITIES = ("high", "medium", "low")
 MAX_DESCRIPTION = 1000
 _TAG = re.compile(r"[a-z0-9_-]{1,50}")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_LIKE_SPECIAL = re.compile(r"([\\%_])")
 
 
 # --- validation: every check raises InvalidInput (exit 2) with a clear message
@@ -69,16 +69,6 @@ def parse_tag(value: str) -> str:
 
 def parse_tags(values: Iterable[str]) -> list[str]:
     return sorted({parse_tag(v) for v in values})
-
-
-def search_key(text: str) -> str:
-    """The case-folded form both engines search, so 'ZOË' and 'zoë' meet."""
-    return text.casefold()
-
-
-def like_pattern(text: str) -> str:
-    """A LIKE pattern matching ``text`` literally anywhere (escape character: backslash)."""
-    return "%" + _LIKE_SPECIAL.sub(r"\\\1", search_key(text)) + "%"
 
 
 def now() -> datetime:
