@@ -7,7 +7,7 @@ import pytest
 from minidb.db import connect, ensure_schema, parse
 from minidb.db.migrations import applied, available, migrate, pending, rollback
 
-APPS = ("todo",)
+APPS = ("todo", "contacts")
 
 
 @pytest.mark.parametrize("app", APPS)
