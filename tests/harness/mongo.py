@@ -70,6 +70,11 @@ class MongoServer:
             self._admin = MongoClient(self.uri, serverSelectionTimeoutMS=5000)
         return self._admin
 
+    @property
+    def is_ferretdb(self) -> bool:
+        """Whether the server is FerretDB (also behind TEST_MONGODB_URI)."""
+        return "ferretdbVersion" in self.admin.admin.command("buildInfo")
+
     def database_uri(self, name: str) -> str:
         """The server's URI with ``name`` as its database (query options kept).
 
