@@ -133,6 +133,16 @@ def json_option(f: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")(f)
 
 
+#: The ``ID...`` argument of the commands that act on several records at once.
+ids_argument = click.argument("ids", metavar="ID...", nargs=-1, type=int, required=True)
+
+
+def format_option(*formats: str, help: str = "Output format.") -> Callable[[Any], Any]:
+    """``--format`` for export: the first format is the default."""
+    return click.option("--format", "fmt", type=click.Choice(formats), default=formats[0],
+                        show_default=True, help=help)
+
+
 @contextmanager
 def open_database(settings: Settings) -> Iterator[Database]:
     """Connect, bring the schema up to date, and close when the command ends."""

@@ -13,6 +13,8 @@ from minidb.cli import (
     App,
     Settings,
     db_option,
+    format_option,
+    ids_argument,
     json_option,
     migrate_command,
     open_database,
@@ -207,7 +209,7 @@ def update(settings: ContactSettings, contact_id: int, name: str | None, phone: 
 
 
 @cli.command()
-@click.argument("ids", metavar="ID...", nargs=-1, type=int, required=True)
+@ids_argument
 @pass_settings
 def delete(settings: ContactSettings, ids: tuple[int, ...]) -> None:
     """Delete contacts (all or none, if an id is unknown)."""
@@ -218,8 +220,7 @@ def delete(settings: ContactSettings, ids: tuple[int, ...]) -> None:
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(["json", "csv", "vcard"]), default="json",
-              show_default=True, help="Output format (vcard: vCard 3.0).")
+@format_option("json", "csv", "vcard", help="Output format (vcard: vCard 3.0).")
 @pass_settings
 def export(settings: ContactSettings, fmt: str) -> None:
     """Write every contact to stdout, streamed."""

@@ -12,6 +12,8 @@ from minidb.cli import (
     App,
     Settings,
     db_option,
+    format_option,
+    ids_argument,
     json_option,
     migrate_command,
     open_database,
@@ -153,7 +155,7 @@ def show(settings: Settings, task_id: int, as_json: bool) -> None:
 
 
 @cli.command()
-@click.argument("ids", metavar="ID...", nargs=-1, type=int, required=True)
+@ids_argument
 @json_option
 @pass_settings
 def done(settings: Settings, ids: tuple[int, ...], as_json: bool) -> None:
@@ -168,7 +170,7 @@ def done(settings: Settings, ids: tuple[int, ...], as_json: bool) -> None:
 
 
 @cli.command()
-@click.argument("ids", metavar="ID...", nargs=-1, type=int, required=True)
+@ids_argument
 @json_option
 @pass_settings
 def reopen(settings: Settings, ids: tuple[int, ...], as_json: bool) -> None:
@@ -218,7 +220,7 @@ def edit(settings: Settings, task_id: int, description: str | None, due: str | N
 
 
 @cli.command()
-@click.argument("ids", metavar="ID...", nargs=-1, type=int, required=True)
+@ids_argument
 @pass_settings
 def delete(settings: Settings, ids: tuple[int, ...]) -> None:
     """Delete tasks (all or none, if an id is unknown)."""
@@ -229,8 +231,7 @@ def delete(settings: Settings, ids: tuple[int, ...]) -> None:
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json",
-              show_default=True, help="Output format.")
+@format_option("json", "csv")
 @pass_settings
 def export(settings: Settings, fmt: str) -> None:
     """Write every task to stdout, streamed."""
