@@ -1,0 +1,29 @@
+"""A contacts import killed half-way leaves all or nothing (issue 5)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from tests.harness.crash import REPO, assert_consistent, kill_import_half_way
+
+RECORDS = 100_000
+
+
+def contacts(url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "minidb.contacts", "--db", url, *args], cwd=REPO,
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_an_import_killed_half_way_leaves_nothing_and_the_next_command_works(contacts_url) -> None:
+    assert contacts(contacts_url, "add", "Before Import", "--email", "before@example.com").returncode == 0
+    kill_import_half_way("contacts", contacts_url, (
+        {"name": f"Imported {i}", "email": f"imported{i}@example.com"} for i in range(RECORDS // 2)))
+    assert_consistent(contacts_url)
+    listed = json.loads(contacts(contacts_url, "list", "--json").stdout)
+    assert [c["name"] for c in listed] == ["Before Import"]
+    found = contacts(contacts_url, "find", "imported")
+    assert (found.returncode, found.stdout) == (0, "No contacts match 'imported'.\n")
+    after = contacts(contacts_url, "add", "After Import", "--email", "imported1@example.com")
+    assert after.returncode == 0, after.stderr
