@@ -48,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     sections: list[Section] = []
     info = machine()
+    # Other work on the machine skews every figure; say how busy it was.
+    info["load average (start / end)"] = _load_average()
     with tempfile.TemporaryDirectory(prefix="minidb-bench-") as tmp, contextlib.ExitStack() as stack:
         config = Config(quick=args.quick, workdir=Path(tmp))
         pg_server = None
@@ -62,12 +64,17 @@ def main(argv: list[str] | None = None) -> int:
             sections.append(section)
             print(render_table(sections[-1:]))
     elapsed = time.monotonic() - started
+    info["load average (start / end)"] += f" / {_load_average()}"
     document = render_document(sections, info, args, elapsed)
     output.write_text(document)
     print(render_table(sections))
     print(f"\nWrote {output.relative_to(REPO) if output.is_relative_to(REPO) else output} "
           f"in {elapsed:.0f} s.")
     return 0
+
+
+def _load_average() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def _start_postgres(stack: contextlib.ExitStack, info: dict[str, str]) -> str | None:

@@ -23,7 +23,6 @@ import json
 import multiprocessing
 import random
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -199,8 +198,12 @@ def run(section: Section, config: Config, info: dict[str, str]) -> None:
                                  f"http.client connection each, at most {count:,} requests or "
                                  f"{seconds:.0f} s per operation. "
                                  "Ceiling: the same queries through pymongo, one process, sequential.")
+            # The workers' log goes to a file: under this load a 503 per request would
+            # bury the table; its line count goes into the notes instead.
+            log_path = config.workdir / "gunicorn.log"
+            log = log_path.open("wb")
             server_proc = subprocess.Popen(argv, env=child_env(MONGODB_URI=server.database_uri(name)),
-                                           stdout=subprocess.DEVNULL, stderr=sys.stderr)
+                                           stdout=log, stderr=subprocess.STDOUT)
             try:
                 _wait_healthy(port, server_proc)
                 for op, label in (("get", "`GET /notes/<id>`"), ("post", "`POST /notes`"),
@@ -219,6 +222,16 @@ def run(section: Section, config: Config, info: dict[str, str]) -> None:
                 except subprocess.TimeoutExpired:
                     server_proc.kill()
                     server_proc.wait()
+                log.close()
+                lines = log_path.read_text(errors="replace").splitlines()
+                unavailable = sum("database unavailable" in line for line in lines)
+                from minidb.notes import DEFAULT_CONFIG
+
+                deadline = DEFAULT_CONFIG["NOTES_OPERATION_TIMEOUT"]
+                section.notes.append(f"gunicorn log: {len(lines)} lines, {unavailable} of them "
+                                     f"'database unavailable' (the app's {deadline} s operation "
+                                     "deadline expiring: the API answers 503 rather than hang)."
+                                     + (f" Last: {lines[-1][:200]}" if lines else ""))
         finally:
             server.drop_database(name)
             client.close()
