@@ -13,7 +13,6 @@ import json
 import os
 import sqlite3
 import sys
-import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import IO, Any
@@ -67,6 +66,8 @@ class App(click.Group):
             raise _Failure("interrupted; nothing was changed by the unfinished command", 130) from None
         except Exception as error:
             if os.environ.get("MINIDB_DEBUG"):
+                import traceback  # only when debugging: keeps start-up lean
+
                 traceback.print_exc()
             raise _Failure(_describe(error, ctx), FAILURE) from None
 

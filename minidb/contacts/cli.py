@@ -121,8 +121,7 @@ def _emit_many(contacts: list[dict[str, Any]], as_json: bool, empty: str) -> Non
     elif not contacts:
         click.echo(empty)
     else:
-        for contact in contacts:
-            click.echo(_line(contact))
+        click.echo("\n".join(_line(contact) for contact in contacts))  # one write, not one per contact
 
 
 @cli.command()

@@ -17,7 +17,7 @@ them, so each engine's files carry the engine in their names.
 from __future__ import annotations
 
 import fcntl
-import hashlib
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -110,7 +110,9 @@ def _migration_lock(db: Database, app: str) -> Iterator[None]:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
         return
-    key = int.from_bytes(hashlib.sha256(f"minidb:{app}".encode()).digest()[:8], "big", signed=True)
+    # A stable number per app for pg_advisory_lock; crc32 rather than a
+    # cryptographic hash because hashlib alone costs 2 ms of CLI start-up.
+    key = zlib.crc32(f"minidb:{app}".encode())
     queries = load("core", db.engine)
     queries.lock_migrations(db.conn, key=key)
     try:

@@ -139,8 +139,7 @@ def list_(settings: Settings, status: str | None, tag: str | None, search: str |
     elif not found:
         click.echo("No tasks.")
     else:
-        for task in found:
-            click.echo(_line(task))
+        click.echo("\n".join(_line(task) for task in found))  # one write, not one per task
 
 
 @cli.command()
