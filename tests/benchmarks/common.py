@@ -242,6 +242,8 @@ def fmt(value: float | None, unit: str) -> str:
         return f"{value / 1000:.2f} s"
     if unit == "µs":
         return f"{value:.1f} µs"
+    if abs(value) < 1:
+        return f"{value:.3f} {unit}"
     if abs(value) >= 100:
         return f"{value:,.0f} {unit}"
     return f"{value:.2f} {unit}" if abs(value) < 10 else f"{value:.1f} {unit}"

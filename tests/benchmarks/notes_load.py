@@ -276,4 +276,14 @@ def explain_notes(collection: Any, ids: list[Any]) -> list[str]:
         planner = plan.get("queryPlanner", {})
         detail = planner.get("Plan") or planner.get("winningPlan", {}).get("stage", "?")
         found.append(f"Server plan for {what}: {detail}; {keys or ''}")
+        if plan.get("sortPushdown") is False and "newest" in what:
+            found.append(
+                "The server does not push the sort down: it reads and sorts the whole collection "
+                "for every page, so a page costs O(notes) whatever the index. FerretDB 1.x sorts "
+                "inside FerretDB (https://github.com/FerretDB/FerretDB/issues/3966; fixed in "
+                "FerretDB 2); MongoDB serves this query from the (created_at, _id) index."
+            )
+        elif "SCAN" in str(detail) and "_id" in what:
+            found.append("The server scans the collection even for a lookup by _id (FerretDB 1.x "
+                         "SQLite backend), so GET /notes/<id> costs O(notes) on it.")
     return found
