@@ -3,30 +3,38 @@
 Every filter and update document is built here from validated, typed values;
 no request data reaches this module unexamined.
 
-Conditional writes (``If-Match``) are atomic: the expected versions go into
-the filter of the single ``findAndModify`` or ``delete`` command, so between
-"is it still version 3?" and "write version 4" nobody else can get in. When
-that filter matches nothing, one more read tells "gone" (404) from "changed"
-(412) apart; the write itself never happened either way.
+Conditional writes (``If-Match``) are atomic on any MongoDB wire-protocol
+server: between "is it still version 3?" and "write version 4" nobody else
+can get in, so of several writers naming the same ETag exactly one wins and
+the rest get 412. See "Write claims" below for how. When a write matches
+nothing, one more read tells "gone" (404) from "changed" (412) apart; the
+write itself never happened either way.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
+import random
 import re
-from collections.abc import Iterator
+import time
+import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
 
 import pymongo
 from bson import ObjectId
 from pymongo import DESCENDING, ReturnDocument
 from pymongo.collection import Collection
+from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from minidb.notes.model import utc_now
 
 COLLECTION = "notes"
+#: Write claims (see "Write claims" below), in the notes' database.
+CLAIMS_COLLECTION = "note_claims"
 #: The list's sort order; the index below serves both the sort and the
 #: keyset condition on (created_at, _id).
 SORT = [("created_at", DESCENDING), ("_id", DESCENDING)]
@@ -34,6 +42,50 @@ INDEXES = (
     pymongo.IndexModel(SORT, name="created_at_-1__id_-1"),
     pymongo.IndexModel([("tags", pymongo.ASCENDING)], name="tags_1"),
 )
+
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# Write claims
+# ------------
+# MongoDB applies findAndModify/delete atomically to the document its filter
+# matches, so putting the expected version in the filter would be enough.
+# FerretDB 1.24 (SQLite backend) is not: it queries with the filter, then
+# rewrites or deletes the document by _id alone, so concurrent writers that
+# all read version V all "match" and all win. What every wire-protocol server
+# does enforce atomically is a unique _id on insert. So a writer first claims
+# the version it is replacing, by inserting {"_id": "<note id>:<V>"} into
+# note_claims; only the one writer whose insert succeeds sends the filtered
+# write, and releases (deletes) the claim afterwards. A writer that claims V
+# after that finds the note at V+1, matches nothing and gets 412, as it should.
+# One code path for MongoDB and FerretDB alike; no server detection.
+#
+# A writer that dies between claim and release leaves a claim behind. Claims
+# older than STALE_CLAIM_FACTOR x the operation timeout are taken to be dead
+# (`at` is the writer's clock: app hosts need roughly synchronised clocks).
+# A dead claim is not deleted to be taken over - FerretDB's delete is
+# filter-then-delete-by-_id too, so of two writers taking over at once one
+# could delete the fresh claim the other had just put in its place - but
+# succeeded by "<note id>:<V>#1", "#2", ...: a writer holds version V when it
+# inserted one link of that chain and every link before it is dead. Again only
+# unique inserts decide. After a successful write every claim on V is deleted
+# (version V can never be written again), so claims do not pile up, deleted
+# notes included; a failed write deletes its own claim only.
+#
+# The cost: two more round trips per write with a single If-Match ETag
+# (claim, release), three without (reading the current version first).
+STALE_CLAIM_FACTOR = 4
+#: How long a claim lives when there is no operation timeout (the CLI).
+STALE_CLAIM_DEFAULT = 60.0
+#: The release gets its own budget, so it is still sent when the write used
+#: up the operation timeout; bounded so a stalled database still gets its
+#: answer (503) well inside the API's 5 s.
+RELEASE_TIMEOUT = 1.0
+#: Backoff between attempts while another writer holds the version (seconds).
+RETRY_FIRST = 0.002
+RETRY_MAX = 0.05
 
 
 class NoteNotFound(Exception):
@@ -67,12 +119,18 @@ class NoteRepository:
     ``timeout`` (seconds) bounds each operation end to end, server selection
     included (pymongo's client-side operation timeout), so a request can never
     hang on a dead or stalled database. None means no limit, for the CLI's
-    long exports and imports.
+    long exports and imports. An update or delete, however many round trips
+    and retries it takes (see "Write claims"), is one operation.
     """
 
     def __init__(self, collection: Collection, *, timeout: float | None) -> None:
         self.collection = collection
+        #: Write claims live next to the notes, in the same database.
+        self.claims = collection.database[CLAIMS_COLLECTION]
         self.timeout = timeout
+        self.stale_claim_after = timedelta(
+            seconds=STALE_CLAIM_FACTOR * timeout if timeout else STALE_CLAIM_DEFAULT
+        )
 
     def _deadline(self) -> contextlib.AbstractContextManager[Any]:
         if self.timeout is None:
@@ -156,17 +214,6 @@ class NoteRepository:
             return Page(docs[:limit], (last["created_at"], last["_id"]))
         return Page(docs, None)
 
-    def _conditional_filter(self, note_id: ObjectId, versions: frozenset[int] | None) -> dict[str, Any]:
-        if versions is None:
-            return {"_id": note_id}
-        return {"_id": note_id, "version": {"$in": sorted(versions)}}
-
-    def _missed(self, note_id: ObjectId) -> Exception:
-        """Why a conditional write matched nothing: gone, or changed since."""
-        with self._deadline():
-            exists = self.collection.count_documents({"_id": note_id}, limit=1)
-        return PreconditionFailed(str(note_id)) if exists else NoteNotFound(str(note_id))
-
     def update(
         self,
         note_id: ObjectId,
@@ -178,25 +225,130 @@ class NoteRepository:
 
         ``versions``: the versions If-Match allows, or None for an unconditional write.
         """
-        update = {
-            "$set": {**changes, "updated_at": utc_now()},
-            "$inc": {"version": 1},
-        }
-        with self._deadline():
-            doc = self.collection.find_one_and_update(
-                self._conditional_filter(note_id, versions),
-                update,
+
+        def write(version: int) -> dict[str, Any] | None:
+            return self.collection.find_one_and_update(
+                {"_id": note_id, "version": version},
+                {"$set": {**changes, "updated_at": utc_now()}, "$inc": {"version": 1}},
                 return_document=ReturnDocument.AFTER,
             )
-        if doc is None:
-            raise self._missed(note_id)
-        return doc
+
+        return self._write(note_id, versions, write)
 
     def delete(self, note_id: ObjectId, *, versions: frozenset[int] | None = None) -> None:
-        with self._deadline():
-            result = self.collection.delete_one(self._conditional_filter(note_id, versions))
-        if result.deleted_count == 0:
-            raise self._missed(note_id)
+        def write(version: int) -> bool | None:
+            return self.collection.delete_one({"_id": note_id, "version": version}).deleted_count == 1 or None
+
+        self._write(note_id, versions, write)
+
+    def _write(
+        self,
+        note_id: ObjectId,
+        versions: frozenset[int] | None,
+        write: Callable[[int], T | None],
+    ) -> T:
+        """Claim the current version, ``write(version)`` (None: matched nothing), release.
+
+        Retries while the write can still succeed: always when unconditional,
+        while a later version is allowed when conditional. The operation
+        timeout bounds the whole write, retries included (then 503).
+        """
+        deadline = None if self.timeout is None else time.monotonic() + self.timeout
+        backoff = RETRY_FIRST
+        while True:
+            token = uuid.uuid4().hex
+            chain: list[str] = []
+            written = False
+            try:
+                with self._until(deadline):
+                    version = self._current_version(note_id, versions)
+                    held = self._claim(note_id, version, token, chain)
+                    if held:
+                        result = write(version)
+                        if result is not None:
+                            written = True
+                            return result
+                        if versions is not None and len(versions) == 1:
+                            raise self._missed(note_id)
+                        continue  # changed or gone: the next read says which
+                    if versions is not None and not any(v > version for v in versions):
+                        raise PreconditionFailed(str(note_id))  # someone else is replacing it
+            finally:
+                if chain:
+                    self._release(chain, token, everything=written)
+            time.sleep(random.uniform(0, backoff))
+            backoff = min(backoff * 2, RETRY_MAX)
+
+    def _until(self, deadline: float | None) -> contextlib.AbstractContextManager[Any]:
+        if deadline is None:
+            return contextlib.nullcontext()
+        # Never 0: pymongo.timeout(0) means "no limit". A spent budget makes
+        # the next operation raise a timeout error, which is the 503.
+        return pymongo.timeout(max(deadline - time.monotonic(), 0.001))
+
+    def _current_version(self, note_id: ObjectId, versions: frozenset[int] | None) -> int:
+        if versions is not None and len(versions) == 1:
+            return next(iter(versions))  # no read: the claim and the write check it
+        doc = self.collection.find_one({"_id": note_id}, {"version": 1})
+        if doc is None:
+            raise NoteNotFound(str(note_id))
+        if versions is not None and doc["version"] not in versions:
+            raise PreconditionFailed(str(note_id))
+        return doc["version"]
+
+    def _claim(self, note_id: ObjectId, version: int, token: str, chain: list[str]) -> bool:
+        """Try to claim ``version`` of the note; False if a live claim is in the way.
+
+        Appends to ``chain`` the id of every link it tried, so the caller can
+        release them, whatever happened.
+        """
+        generation = 0
+        while True:
+            claim_id = f"{note_id}:{version}" + (f"#{generation}" if generation else "")
+            if not chain or chain[-1] != claim_id:
+                chain.append(claim_id)
+            try:
+                self.claims.insert_one({"_id": claim_id, "at": utc_now(), "by": token})
+                return True
+            except DuplicateKeyError:
+                pass
+            other = self.claims.find_one({"_id": claim_id})
+            if other is None:
+                continue  # released meanwhile: try the same link again
+            if other.get("by") == token:
+                return True  # our own insert, retried by the driver
+            if not self._is_stale(other):
+                return False
+            generation += 1
+
+    def _is_stale(self, claim: dict[str, Any]) -> bool:
+        at = claim.get("at")
+        if not isinstance(at, datetime):
+            return True
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=UTC)
+        return utc_now() - at > self.stale_claim_after
+
+    def _release(self, chain: list[str], token: str, *, everything: bool) -> None:
+        """Delete our claim; after a write, every claim on the old version.
+
+        Best effort: a claim left behind goes stale. Errors are logged, never
+        raised, so they cannot hide the write's own outcome.
+        """
+        budget = RELEASE_TIMEOUT if self.timeout is None else min(self.timeout, RELEASE_TIMEOUT)
+        try:
+            with pymongo.timeout(budget):
+                if everything:
+                    self.claims.delete_many({"_id": {"$in": chain}})
+                else:
+                    self.claims.delete_one({"_id": chain[-1], "by": token})
+        except PyMongoError as error:
+            log.warning("could not release write claim %s: %s", chain[-1], error)
+
+    def _missed(self, note_id: ObjectId) -> Exception:
+        """Why a conditional write matched nothing: gone, or changed since."""
+        exists = self.collection.count_documents({"_id": note_id}, limit=1)
+        return PreconditionFailed(str(note_id)) if exists else NoteNotFound(str(note_id))
 
     def export(self, batch_size: int = 500) -> Iterator[dict[str, Any]]:
         """Every stored document, oldest first, streamed from a server-side cursor.

@@ -1,10 +1,20 @@
-"""ETags, If-None-Match (304) and If-Match (412, atomic)."""
+"""ETags, If-None-Match (304) and If-Match (412, atomic).
+
+The races themselves run against a real server in test_live.py; here the
+write claims behind them are set up by hand.
+"""
 
 from __future__ import annotations
 
+import threading
+import time
+from datetime import timedelta
+
 import pytest
 
-from minidb.notes import get_database
+from minidb.notes import close_app, create_app, get_database
+from minidb.notes.model import utc_now
+from minidb.notes.repository import CLAIMS_COLLECTION
 from tests.notes.helpers import assert_problem
 
 
@@ -77,3 +87,117 @@ def test_every_write_moves_the_etag(client, make_note):
     tags.append(client.put(url, json={"title": "a"}).headers["ETag"])
     tags.append(client.patch(url, json={"title": "b"}).headers["ETag"])
     assert tags == ['"1"', '"2"', '"3"']
+
+
+# Write claims: {"_id": "<note id>:<version>"} in note_claims, held while a
+# writer replaces that version (minidb/notes/repository.py, "Write claims").
+
+WRITES = [
+    ("put", {"json": {"title": "new"}}, 200),
+    ("patch", {"json": {"title": "new"}}, 200),
+    ("delete", {}, 204),
+]
+DEAD = timedelta(hours=1)
+
+
+def claims(app):
+    return get_database(app).database[CLAIMS_COLLECTION]
+
+
+def hold(app, claim_id, *, age=timedelta(0), by="another writer"):
+    claims(app).insert_one({"_id": claim_id, "at": utc_now() - age, "by": by})
+
+
+def assert_unchanged(client, note):
+    current = client.get(f"/notes/{note['id']}")
+    assert current.status_code == 200
+    assert current.headers["ETag"] == '"1"'
+    assert current.get_json() == note
+
+
+@pytest.mark.parametrize(("method", "kwargs", "status"), WRITES)
+@pytest.mark.parametrize("if_match", [{"If-Match": '"1"'}, {}], ids=["if-match", "unconditional"])
+def test_a_dead_writers_claim_is_taken_over(app, client, make_note, method, kwargs, status, if_match):
+    note = make_note("old")
+    hold(app, f"{note['id']}:1", age=DEAD, by="a writer that died")
+    response = getattr(client, method)(f"/notes/{note['id']}", headers=if_match, **kwargs)
+    assert response.status_code == status, response.get_data(as_text=True)
+    if status == 200:
+        assert response.headers["ETag"] == '"2"'
+    # Version 1 can never be written again: its claims, the dead one included, are gone.
+    assert claims(app).count_documents({}) == 0
+
+
+def test_a_chain_of_dead_claims_is_taken_over(app, client, make_note):
+    note = make_note("old")
+    hold(app, f"{note['id']}:1", age=DEAD)
+    hold(app, f"{note['id']}:1#1", age=DEAD)
+    response = client.put(f"/notes/{note['id']}", json={"title": "new"}, headers={"If-Match": '"1"'})
+    assert response.status_code == 200
+    assert response.headers["ETag"] == '"2"'
+    assert claims(app).count_documents({}) == 0
+
+
+@pytest.mark.parametrize(("method", "kwargs", "status"), WRITES)
+@pytest.mark.parametrize("taken_over", [False, True], ids=["live", "live-after-a-dead-one"])
+def test_a_live_claim_makes_a_conditional_write_412_and_nothing_changes(
+    app, client, make_note, method, kwargs, status, taken_over
+):
+    note = make_note("old")
+    if taken_over:
+        hold(app, f"{note['id']}:1", age=DEAD)
+        hold(app, f"{note['id']}:1#1")
+    else:
+        hold(app, f"{note['id']}:1")
+    before = list(claims(app).find().sort("_id"))
+    response = getattr(client, method)(f"/notes/{note['id']}", headers={"If-Match": '"1"'}, **kwargs)
+    assert_problem(response, 412)
+    assert_unchanged(client, note)
+    assert list(claims(app).find().sort("_id")) == before  # somebody else's claim is left alone
+
+
+def test_an_unconditional_write_waits_for_a_live_claim(app, client, make_note):
+    note = make_note("old")
+    hold(app, f"{note['id']}:1", by="a slow writer")
+    release = threading.Timer(0.3, claims(app).delete_one, args=[{"_id": f"{note['id']}:1"}])
+    release.start()
+    try:
+        response = client.patch(f"/notes/{note['id']}", json={"title": "new"})
+    finally:
+        release.join()
+    assert response.status_code == 200
+    assert response.headers["ETag"] == '"2"'
+    assert response.get_json()["title"] == "new"
+    assert claims(app).count_documents({}) == 0
+
+
+def test_an_unconditional_write_blocked_past_the_timeout_is_503(mongodb_uri):
+    app = create_app({"TESTING": True, "MONGODB_URI": mongodb_uri, "NOTES_OPERATION_TIMEOUT": 0.5})
+    try:
+        client = app.test_client()
+        note = client.post("/notes", json={"title": "old"}).get_json()
+        hold(app, f"{note['id']}:1")
+        started = time.monotonic()
+        response = client.patch(f"/notes/{note['id']}", json={"title": "new"})
+        elapsed = time.monotonic() - started
+        body = assert_problem(response, 503)
+        assert body["type"] == "urn:minidb:problem:database-unavailable"
+        assert 0.5 <= elapsed < 2.0, elapsed
+        assert_unchanged(client, note)
+        assert claims(app).count_documents({}) == 1
+    finally:
+        close_app(app)
+
+
+def test_writes_leave_no_claims_behind(app, client, make_note):
+    note = make_note()
+    url = f"/notes/{note['id']}"
+    assert client.put(url, json={"title": "a"}, headers={"If-Match": '"1"'}).status_code == 200
+    assert client.patch(url, json={"title": "b"}).status_code == 200
+    assert client.patch(url, json={"title": "c"}, headers={"If-Match": '"1"'}).status_code == 412
+    assert client.patch(url, json={"title": "d"}, headers={"If-Match": '"1", "3"'}).status_code == 200
+    assert client.delete(url, headers={"If-Match": '"2"'}).status_code == 412
+    assert client.delete(url).status_code == 204
+    assert client.delete(url).status_code == 404
+    assert client.put(url, json={"title": "e"}, headers={"If-Match": '"4"'}).status_code == 404
+    assert claims(app).count_documents({}) == 0

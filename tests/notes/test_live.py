@@ -11,14 +11,16 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import pytest
 from flask import Flask
+from pymongo import MongoClient
 
 from minidb.notes import close_app, create_app
+from minidb.notes.repository import CLAIMS_COLLECTION
 from tests.harness.mongo import MongoServer, free_port, new_database_name
 from tests.notes.helpers import PROBLEM_JSON, Reply, TcpProxy, gunicorn, request, serve
 
@@ -210,34 +212,107 @@ def test_pagination_sees_every_note_once_while_notes_are_added(live):
     assert originals <= set(counts), "a note that existed throughout was skipped"
 
 
-def test_concurrent_puts_with_the_same_if_match_exactly_one_wins(live, mongo):
+def race(writers: int, attempt: Callable[[int], Reply]) -> list[Reply]:
+    """``attempt(i)`` in ``writers`` threads, released together by a barrier."""
+    barrier = threading.Barrier(writers)
+
+    def run(i: int) -> Reply:
+        barrier.wait()
+        return attempt(i)
+
+    with ThreadPoolExecutor(writers) as pool:
+        return list(pool.map(run, range(writers)))
+
+
+def claims_left(live_uri: str, note_id: str) -> list[dict]:
+    with MongoClient(live_uri) as client:
+        claims = client.get_default_database()[CLAIMS_COLLECTION]
+        return list(claims.find({"_id": {"$regex": f"^{note_id}:"}}))
+
+
+# Strict on every server. FerretDB 1.24's findAndModify and delete match the
+# filter, then write by _id alone, so without the repository's write claims
+# concurrent writers of one version all win there (the PATCH race fails every
+# time, the PUT races often); with them, exactly one does.
+WRITERS = 8  # as many as the live server's 2 workers x 4 threads serve at once
+
+
+def test_concurrent_puts_with_the_same_if_match_exactly_one_wins(live, live_uri):
     note = request(live, "POST", "/notes", {"title": "contended"})
     etag = note.headers["ETag"]
     note_id = note.json()["id"]
-    writers = 8
-    barrier = threading.Barrier(writers)
 
-    def put(i: int) -> int:
-        barrier.wait()
-        reply = request(
+    replies = race(
+        WRITERS,
+        lambda i: request(
             live, "PUT", f"/notes/{note_id}", {"title": f"writer {i}"}, headers={"If-Match": etag}
-        )
-        return reply.status
-
-    with ThreadPoolExecutor(writers) as pool:
-        statuses = list(pool.map(put, range(writers)))
-    if mongo.is_ferretdb and statuses.count(200) > 1:
-        # The app sends one findAndModify filtered on {_id, version}, which
-        # MongoDB applies atomically to the document. FerretDB 1.24's SQLite
-        # backend does not: it finds the document, then rewrites it by _id
-        # alone (backends/sqlite/collection.go, UpdateAll), so concurrent
-        # writers that all read the old version all "match". A server bug,
-        # not an app bug; against mongod or TEST_MONGODB_URI this asserts.
-        pytest.xfail(f"FerretDB findAndModify is not atomic: {sorted(statuses)}")
-    assert sorted(statuses) == [200] + [412] * (writers - 1), statuses
+        ),
+    )
+    statuses = [r.status for r in replies]
+    assert sorted(statuses) == [200] + [412] * (WRITERS - 1), statuses
+    winner = replies[statuses.index(200)]
+    assert winner.headers["ETag"] == '"2"'
     final = request(live, "GET", f"/notes/{note_id}")
     assert final.headers["ETag"] == '"2"'
-    assert final.json()["title"].startswith("writer ")
+    assert final.json()["title"] == winner.json()["title"]
+    assert claims_left(live_uri, note_id) == []
+
+
+def test_concurrent_deletes_with_the_same_if_match_exactly_one_wins(live, live_uri):
+    note = request(live, "POST", "/notes", {"title": "contended"})
+    etag = note.headers["ETag"]
+    note_id = note.json()["id"]
+
+    replies = race(
+        WRITERS, lambda i: request(live, "DELETE", f"/notes/{note_id}", headers={"If-Match": etag})
+    )
+    statuses = [r.status for r in replies]
+    assert statuses.count(204) == 1, statuses
+    # A loser that claims version 1 while the winner holds it is told 412. One
+    # that gets there after the winner is done finds no note at all, which is
+    # 404 like any request for a missing note (If-Match or not), just as it
+    # would be for a DELETE sent a moment later. Never a second 204.
+    assert set(statuses) <= {204, 412, 404}, statuses
+    assert request(live, "GET", f"/notes/{note_id}").status == 404
+    assert claims_left(live_uri, note_id) == []
+
+
+def test_concurrent_puts_and_deletes_with_the_same_if_match_exactly_one_wins(live, live_uri):
+    note = request(live, "POST", "/notes", {"title": "contended"})
+    etag = note.headers["ETag"]
+    note_id = note.json()["id"]
+
+    def attempt(i: int) -> Reply:
+        if i % 2:
+            return request(live, "DELETE", f"/notes/{note_id}", headers={"If-Match": etag})
+        return request(live, "PUT", f"/notes/{note_id}", {"title": f"writer {i}"}, headers={"If-Match": etag})
+
+    statuses = [r.status for r in race(WRITERS, attempt)]
+    winners = [s for s in statuses if s in (200, 204)]
+    assert len(winners) == 1, statuses
+    final = request(live, "GET", f"/notes/{note_id}")
+    if winners == [200]:
+        assert sorted(statuses) == [200] + [412] * (WRITERS - 1), statuses
+        assert final.headers["ETag"] == '"2"'
+    else:
+        assert set(statuses) <= {204, 412, 404}, statuses  # 404: came after the delete
+        assert final.status == 404
+    assert claims_left(live_uri, note_id) == []
+
+
+def test_concurrent_unconditional_patches_all_succeed_one_after_another(live, live_uri):
+    note = request(live, "POST", "/notes", {"title": "contended"})
+    note_id = note.json()["id"]
+
+    replies = race(WRITERS, lambda i: request(live, "PATCH", f"/notes/{note_id}", {"content": f"writer {i}"}))
+    assert [r.status for r in replies] == [200] * WRITERS, [r.body for r in replies]
+    etags = sorted(int(r.headers["ETag"].strip('"')) for r in replies)
+    assert etags == list(range(2, WRITERS + 2)), "two writers got the same version"
+    final = request(live, "GET", f"/notes/{note_id}")
+    assert final.headers["ETag"] == f'"{WRITERS + 1}"'
+    last = next(r for r in replies if r.headers["ETag"] == final.headers["ETag"])
+    assert final.json()["content"] == last.json()["content"]
+    assert claims_left(live_uri, note_id) == []
 
 
 def test_flask_run_at_the_repo_root_uses_flaskenv(live_uri):
