@@ -13,7 +13,7 @@ import json
 import os
 import sqlite3
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import IO, Any
 
@@ -22,6 +22,7 @@ import click
 from minidb.db import Database, DatabaseUnavailable, InvalidURL, connect, ensure_schema, parse
 from minidb.db.connection import redact
 from minidb.errors import MinidbError
+from minidb.formats import write_json_array
 
 USAGE_ERROR = 2
 FAILURE = 1
@@ -153,6 +154,25 @@ def open_database(settings: Settings) -> Iterator[Database]:
         yield db
     finally:
         db.close()
+
+
+def emit_records(records: Iterable[Any], as_json: bool, line: Callable[[Any], str], empty: str) -> None:
+    """Stream a listing to stdout as it is read: a JSON array (one element a
+    line), or one text line a record, or ``empty`` when there is none.
+
+    Nothing holds the whole list, so 100,000 rows cost the memory of one.
+    """
+    out = output_stream()
+    if as_json:
+        write_json_array(records, out)
+    else:
+        count = 0
+        for record in records:
+            out.write(line(record) + "\n")
+            count += 1
+        if not count:
+            out.write(empty + "\n")
+    out.flush()
 
 
 def print_json(value: Any) -> None:

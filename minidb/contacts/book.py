@@ -268,11 +268,13 @@ class AddressBook:
         return Conflict(f"{where}{taken} {value} already belongs to contact {owner['id']} "
                         f"({owner['name']}){suffix}")
 
-    def list(self) -> list[dict[str, Any]]:
+    def list(self) -> Iterator[dict[str, Any]]:
+        """Every contact by name, streamed inside one read transaction."""
         with self.db.transaction(write=False) as conn:
-            return [contact_json(row) for row in self.q.list_contacts(conn)]
+            for row in self.q.iterate(conn, "list_contacts"):
+                yield contact_json(row)
 
-    def find(self, text: str) -> list[dict[str, Any]]:
+    def find(self, text: str) -> Iterator[dict[str, Any]]:
         """Contacts whose name or e-mail contains ``text``, or whose phone its digits."""
         terms = search_terms(text)
         # The engines' queries differ (an FTS5 phrase on SQLite, plain LIKEs
@@ -280,7 +282,8 @@ class AddressBook:
         query = self.q.query("find_contacts")
         params = {name: value for name, value in terms.items() if name in query.params}
         with self.db.transaction(write=False) as conn:
-            return [contact_json(row) for row in self.q.run(conn, query, params)]
+            for row in self.q.iterate(conn, query.name, **params):
+                yield contact_json(row)
 
     def get(self, contact_id: int) -> dict[str, Any]:
         with self.db.transaction(write=False) as conn:

@@ -13,6 +13,7 @@ from minidb.cli import (
     App,
     Settings,
     db_option,
+    emit_records,
     format_option,
     ids_argument,
     json_option,
@@ -115,15 +116,6 @@ def _emit_one(contact: dict[str, Any], as_json: bool, line: str) -> None:
         click.echo(line)
 
 
-def _emit_many(contacts: list[dict[str, Any]], as_json: bool, empty: str) -> None:
-    if as_json:
-        print_json(contacts)
-    elif not contacts:
-        click.echo(empty)
-    else:
-        click.echo("\n".join(_line(contact) for contact in contacts))  # one write, not one per contact
-
-
 @cli.command()
 @click.argument("words", metavar="NAME...", nargs=-1, required=True)
 @click.option("--phone", metavar="PHONE", help="Phone number; without +country code, read in --region.")
@@ -152,8 +144,7 @@ def find(settings: ContactSettings, words: tuple[str, ...], as_json: bool) -> No
     its digits (3 or more); ordered by name, then id."""
     text = " ".join(words)
     with book_of(settings) as book:
-        found = book.find(text)
-    _emit_many(found, as_json, f"No contacts match {text!r}.")
+        emit_records(book.find(text), as_json, _line, f"No contacts match {text!r}.")
 
 
 @cli.command(name="list")
@@ -162,8 +153,7 @@ def find(settings: ContactSettings, words: tuple[str, ...], as_json: bool) -> No
 def list_(settings: ContactSettings, as_json: bool) -> None:
     """List every contact, by name (any case), then id."""
     with book_of(settings) as book:
-        contacts = book.list()
-    _emit_many(contacts, as_json, "No contacts.")
+        emit_records(book.list(), as_json, _line, "No contacts.")
 
 
 @cli.command()

@@ -12,6 +12,7 @@ from minidb.cli import (
     App,
     Settings,
     db_option,
+    emit_records,
     format_option,
     ids_argument,
     json_option,
@@ -128,18 +129,10 @@ def list_(settings: Settings, status: str | None, tag: str | None, search: str |
           as_json: bool) -> None:
     """List tasks: pending by default, by due date, then priority, then id."""
     completed = {"all": None, "done": True}.get(status or "", False)
+    tag = None if tag is None else parse_tag(tag)
     with tasks_of(settings) as tasks:
-        found = tasks.list(
-            completed=completed,
-            tag=None if tag is None else parse_tag(tag),
-            search=search,
-        )
-    if as_json:
-        print_json(found)
-    elif not found:
-        click.echo("No tasks.")
-    else:
-        click.echo("\n".join(_line(task) for task in found))  # one write, not one per task
+        emit_records(tasks.list(completed=completed, tag=tag, search=search), as_json, _line,
+                     "No tasks.")
 
 
 @cli.command()

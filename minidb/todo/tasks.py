@@ -194,15 +194,16 @@ class TaskList:
 
     def list(
         self, completed: bool | None = False, tag: str | None = None, search: str | None = None
-    ) -> list[dict[str, Any]]:
+    ) -> Iterator[dict[str, Any]]:
+        """The matching tasks in list order, streamed inside one read transaction."""
         with self.db.transaction(write=False) as conn:
-            rows = self.q.list_tasks(
-                conn,
+            for row in self.q.iterate(
+                conn, "list_tasks",
                 completed=completed,
                 tag=tag,
                 pattern=None if search is None else like_pattern(search),
-            )
-            return [task_json(row) for row in rows]
+            ):
+                yield task_json(row)
 
     def get(self, task_id: int) -> dict[str, Any]:
         with self.db.transaction(write=False) as conn:

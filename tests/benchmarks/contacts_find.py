@@ -90,7 +90,7 @@ def time_finds(book: AddressBook, texts: list[tuple[str, str]]) -> tuple[list[fl
     times, found = [], 0
     for _, text in texts:
         started = time.perf_counter()
-        found += len(book.find(text))
+        found += sum(1 for _ in book.find(text))  # find streams: consume it all
         times.append((time.perf_counter() - started) * 1000)
     return times, found
 

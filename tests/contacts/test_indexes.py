@@ -67,7 +67,7 @@ def test_postgresql_find_without_digits_skips_the_phone_index(big_postgres: str)
 def test_postgresql_find_answers_from_the_index(big_postgres: str) -> None:
     # md5('1') = c4ca4238a0b923820dcc509a6f75849b: Person 1, and anyone else sharing the substring.
     with connect(parse(big_postgres)) as db:
-        found = AddressBook(db).find("C4CA4238A0B9")
+        found = list(AddressBook(db).find("C4CA4238A0B9"))
     assert [c["email"] for c in found] == ["p1@example.com"]
 
 
