@@ -154,11 +154,7 @@ def done(settings: Settings, ids: tuple[int, ...], as_json: bool) -> None:
     """Mark tasks completed (all or none, if an id is unknown)."""
     with tasks_of(settings) as tasks:
         results = tasks.complete(unique_ids(ids))
-    lines = [
-        f"{'Completed' if changed else 'Already done'} task {t['id']}: {t['description']}"
-        for t, changed in results
-    ]
-    _emit([t for t, _ in results], as_json, lines)
+    _emit_status(results, as_json, "Completed", "Already done")
 
 
 @cli.command()
@@ -166,13 +162,16 @@ def done(settings: Settings, ids: tuple[int, ...], as_json: bool) -> None:
 @json_option
 @pass_settings
 def reopen(settings: Settings, ids: tuple[int, ...], as_json: bool) -> None:
-    """Mark tasks pending again."""
+    """Mark tasks pending again (all or none, if an id is unknown)."""
     with tasks_of(settings) as tasks:
         results = tasks.reopen(unique_ids(ids))
-    lines = [
-        f"{'Reopened' if changed else 'Already pending'} task {t['id']}: {t['description']}"
-        for t, changed in results
-    ]
+    _emit_status(results, as_json, "Reopened", "Already pending")
+
+
+def _emit_status(results: list[tuple[dict[str, Any], bool]], as_json: bool, changed: str,
+                 unchanged: str) -> None:
+    lines = [f"{changed if was_changed else unchanged} task {t['id']}: {t['description']}"
+             for t, was_changed in results]
     _emit([t for t, _ in results], as_json, lines)
 
 

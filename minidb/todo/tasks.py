@@ -223,18 +223,19 @@ class TaskList:
 
     def complete(self, ids: list[int]) -> list[tuple[dict[str, Any], bool]]:
         """Mark tasks done; return each task and whether this call completed it."""
-        with self.db.transaction() as conn:
-            result = []
-            for task in self._existing(conn, ids):
-                changed = self.q.complete_task(conn, id=task["id"], completed_at=now()) == 1
-                result.append((task_json(self.q.get_task(conn, id=task["id"])), changed))
-            return result
+        return self._set_status(ids, lambda conn, task_id: self.q.complete_task(
+            conn, id=task_id, completed_at=now()))
 
     def reopen(self, ids: list[int]) -> list[tuple[dict[str, Any], bool]]:
+        """Mark tasks pending; return each task and whether this call reopened it."""
+        return self._set_status(ids, lambda conn, task_id: self.q.reopen_task(conn, id=task_id))
+
+    def _set_status(self, ids: list[int], change: Any) -> list[tuple[dict[str, Any], bool]]:
+        """Apply ``change(conn, id)`` (a :rowcount query) to every task, or to none."""
         with self.db.transaction() as conn:
             result = []
             for task in self._existing(conn, ids):
-                changed = self.q.reopen_task(conn, id=task["id"]) == 1
+                changed = change(conn, task["id"]) == 1
                 result.append((task_json(self.q.get_task(conn, id=task["id"])), changed))
             return result
 
