@@ -29,8 +29,9 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from tests.harness import free_port, stop_process
 from tests.harness.mongo import mongo_server, new_database_name
-from tests.harness.postgres import database_url, free_port, running_cluster
+from tests.harness.postgres import database_url, running_cluster
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -183,8 +184,7 @@ def soak_notes(seconds: float, clients: int) -> None:
                     check(late <= early * 1.25 + 4096,
                           f"worker {pid} memory flat: {early / 1024:.1f} MiB -> {late / 1024:.1f} MiB")
         finally:
-            master.terminate()
-            master.wait(timeout=30)
+            stop_process(master, timeout=30)
             server.drop_database(name)
 
 

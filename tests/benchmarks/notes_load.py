@@ -170,7 +170,8 @@ def _wait_healthy(port: int, server: subprocess.Popen[bytes], timeout: float = 6
 def run(section: Section, config: Config, info: dict[str, str]) -> None:
     from pymongo import MongoClient
 
-    from tests.harness.mongo import free_port, mongo_server, new_database_name
+    from tests.harness import free_port, stop_process
+    from tests.harness.mongo import mongo_server, new_database_name
 
     n = config.pick(100_000, 2_000)
     count = config.pick(6_000, 400)
@@ -216,12 +217,7 @@ def run(section: Section, config: Config, info: dict[str, str]) -> None:
                     _rows(section, label, n, (rps, loaded, errors), (alone, alone_errors),
                           (base_rps, base_lat))
             finally:
-                server_proc.terminate()
-                try:
-                    server_proc.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    server_proc.kill()
-                    server_proc.wait()
+                stop_process(server_proc, timeout=30)
                 log.close()
                 lines = log_path.read_text(errors="replace").splitlines()
                 unavailable = sum("database unavailable" in line for line in lines)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.contacts.conftest import invoke
-from tests.harness.postgres import free_port
+from tests.harness import free_port
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z$")
 ADA = ("Ada Lovelace", "--phone", "+44 20 8366 1177", "--email", "Ada@Example.COM")

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from minidb.db import DatabaseUnavailable, InvalidURL, connect, parse, redact
-from tests.harness.postgres import free_port
+from tests.harness import free_port
 
 
 @pytest.mark.parametrize(

@@ -26,7 +26,6 @@ import fcntl
 import json
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -38,6 +37,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pymongo import MongoClient
 from pymongo.errors import PyMongoError
+
+from tests.harness import free_port, stop_process
 
 REPO = Path(__file__).resolve().parents[2]
 CACHE_BIN = REPO / ".cache" / "bin"
@@ -98,25 +99,13 @@ class MongoServer:
         if self._admin is not None:
             self._admin.close()
         if self.process is not None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+            stop_process(self.process)
         if self.workdir is not None:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
 
 def new_database_name() -> str:
     return f"{DATABASE_PREFIX}{uuid.uuid4().hex[:16]}"
-
-
-def free_port() -> int:
-    """A port that was free a moment ago (the caller retries if it is taken)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _ping(uri: str, timeout_ms: int = 500) -> bool:

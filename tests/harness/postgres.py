@@ -14,12 +14,13 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from tests.harness import free_port
 
 
 class PostgresUnavailable(RuntimeError):
@@ -41,12 +42,6 @@ def find_bindir() -> Path:
         "PostgreSQL server binaries not found (no initdb in /usr/lib/postgresql/*/bin or on "
         "PATH). Install them (Debian: apt-get install postgresql) or set TEST_POSTGRES_URL."
     )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Cluster:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.harness.mongo import free_port
+from tests.harness import free_port, stop_process
 
 REPO = Path(__file__).resolve().parents[2]
 PROBLEM_JSON = "application/problem+json"
@@ -98,12 +98,7 @@ def serve(argv_tail: list[str], mongodb_uri: str, *, cwd: Path = REPO) -> Iterat
             time.sleep(0.1)
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
         if process.stdout:
             process.stdout.close()
 

@@ -21,7 +21,8 @@ from pymongo import MongoClient
 
 from minidb.notes import close_app, create_app
 from minidb.notes.repository import CLAIMS_COLLECTION
-from tests.harness.mongo import MongoServer, free_port, new_database_name
+from tests.harness import free_port
+from tests.harness.mongo import MongoServer, new_database_name
 from tests.notes.helpers import PROBLEM_JSON, Reply, TcpProxy, gunicorn, request, serve
 
 FAST = 5.0  # seconds: the API's promise for answering while the database is down

@@ -9,7 +9,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from tests.harness.postgres import free_port
+from tests.harness import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 
