@@ -29,7 +29,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from tests.harness import free_port, stop_process
+from tests.harness import child_pids, free_port, stop_process
 from tests.harness.mongo import mongo_server, new_database_name
 from tests.harness.postgres import database_url, running_cluster
 
@@ -50,19 +50,6 @@ def rss_kib(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     return 0
-
-
-def children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry.name))
-    return sorted(found)
 
 
 class Client:
@@ -137,7 +124,7 @@ def soak_notes(seconds: float, clients: int) -> None:
                         break
                 except OSError:
                     time.sleep(0.2)
-            workers = children(master.pid)
+            workers = child_pids(master.pid)
             check(len(workers) == 2, f"gunicorn started 2 workers ({workers})")
             samples: dict[int, list[int]] = {pid: [] for pid in workers}
             stop = threading.Event()
@@ -170,7 +157,7 @@ def soak_notes(seconds: float, clients: int) -> None:
             errors = [e for c in pool for e in c.errors]
             check(not errors, f"no connection errors ({errors[:3]})")
             check(not any(s >= 500 for s in statuses), "zero 5xx responses")
-            check(children(master.pid) == workers, "no worker died or was replaced")
+            check(child_pids(master.pid) == workers, "no worker died or was replaced")
             expected = set().union(*(c.created - c.deleted for c in pool))
             with MongoClient(uri, serverSelectionTimeoutMS=5000) as mongo:
                 stored = {str(d["_id"]) for d in mongo.get_default_database().notes.find({}, {"_id": 1})}

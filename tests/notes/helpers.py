@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from tests.harness import free_port, stop_process
 
@@ -69,9 +69,14 @@ def request(
         connection.close()
 
 
+class Served(NamedTuple):
+    base: str  # http://127.0.0.1:PORT
+    process: subprocess.Popen  # the server (gunicorn's master, for gunicorn)
+
+
 @contextmanager
-def serve(argv_tail: list[str], mongodb_uri: str, *, cwd: Path = REPO) -> Iterator[str]:
-    """Run the app in a real server process; yields its base URL.
+def serve(argv_tail: list[str], mongodb_uri: str, *, cwd: Path = REPO) -> Iterator[Served]:
+    """Run the app in a real server process; yields its base URL and process.
 
     ``argv_tail`` follows ``python -m``; ``{port}`` in it is replaced by a
     free port. MONGODB_URI is set for the child only, to the test database.
@@ -96,7 +101,7 @@ def serve(argv_tail: list[str], mongodb_uri: str, *, cwd: Path = REPO) -> Iterat
             if time.monotonic() > deadline:
                 raise AssertionError(f"{argv} did not start serving within 20 s")
             time.sleep(0.1)
-        yield base
+        yield Served(base, process)
     finally:
         stop_process(process)
         if process.stdout:

@@ -21,7 +21,7 @@ from pymongo import MongoClient
 
 from minidb.notes import close_app, create_app
 from minidb.notes.repository import CLAIMS_COLLECTION
-from tests.harness import free_port
+from tests.harness import child_pids, free_port
 from tests.harness.mongo import MongoServer, new_database_name
 from tests.notes.helpers import PROBLEM_JSON, Reply, TcpProxy, gunicorn, request, serve
 
@@ -38,7 +38,7 @@ def live_uri(mongo: MongoServer) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def live(live_uri: str) -> Iterator[str]:
     """One gunicorn (2 workers x 4 threads) shared by this module's tests."""
-    with serve(gunicorn(), live_uri) as base:
+    with serve(gunicorn(), live_uri) as (base, _):
         yield base
 
 
@@ -63,7 +63,7 @@ def timed(base: str, method: str, path: str, body=None, **kwargs) -> tuple[Reply
 
 
 def test_database_down_is_a_fast_503_from_gunicorn():
-    with serve(gunicorn(), closed_port_uri()) as base:
+    with serve(gunicorn(), closed_port_uri()) as (base, _):
         for method, path, body in [
             ("GET", "/notes", None),
             ("POST", "/notes", {"title": "t"}),
@@ -115,6 +115,12 @@ def wait_for(predicate, timeout: float) -> float:
     return time.monotonic() - started
 
 
+def wait_for_workers(master: int, count: int) -> list[int]:
+    """gunicorn's worker pids, once all ``count`` have started."""
+    wait_for(lambda: len(child_pids(master)) == count, 15)
+    return child_pids(master)
+
+
 def test_outage_and_recovery_without_a_restart(mongo: MongoServer):
     """The database goes away and comes back; the running server follows it."""
     name = new_database_name()
@@ -129,9 +135,10 @@ def test_outage_and_recovery_without_a_restart(mongo: MongoServer):
     query = "&".join(filter(None, [target.query, "directConnection=true"]))
     uri = urlunsplit(target._replace(netloc=netloc, query=query))
     try:
-        with serve(gunicorn(), uri) as base:
+        with serve(gunicorn(), uri) as (base, master):
             created = request(base, "POST", "/notes", {"title": "survives"})
             assert created.status == 201
+            workers = wait_for_workers(master.pid, 2)
 
             proxy.stop()
             assert_unavailable(*timed(base, "GET", "/notes"))
@@ -142,6 +149,7 @@ def test_outage_and_recovery_without_a_restart(mongo: MongoServer):
             notes = request(base, "GET", "/notes")
             assert notes.status == 200
             assert [n["title"] for n in notes.json()] == ["survives"]
+            assert child_pids(master.pid) == workers  # no worker died or was replaced
             print(f"recovered {recovered_in:.1f} s after the database returned")
     finally:
         proxy.stop()
@@ -318,7 +326,7 @@ def test_concurrent_unconditional_patches_all_succeed_one_after_another(live, li
 
 def test_flask_run_at_the_repo_root_uses_flaskenv(live_uri):
     # No --app and no FLASK_APP: .flaskenv names the app.
-    with serve(["flask", "run", "--port", "{port}"], live_uri) as base:
+    with serve(["flask", "run", "--port", "{port}"], live_uri) as (base, _):
         assert request(base, "GET", "/healthz").json() == {"status": "ok"}
         created = request(base, "POST", "/notes", {"title": "via flask run"})
         assert created.status == 201
