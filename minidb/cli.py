@@ -19,8 +19,7 @@ from typing import IO, Any
 
 import click
 
-from minidb.db import Database, DatabaseUnavailable, InvalidURL, connect, ensure_schema, parse
-from minidb.db.connection import redact
+from minidb.db import Database, DatabaseUnavailable, InvalidURL, connect, ensure_schema, parse, redact
 from minidb.errors import MinidbError
 from minidb.formats import write_json_array
 

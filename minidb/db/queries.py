@@ -324,18 +324,8 @@ class Queries:
             # Instance attributes, so a call is a plain attribute lookup.
             setattr(self, name, self._bind(query))
 
-    def __contains__(self, name: str) -> bool:
-        return name in self._queries
-
-    def names(self) -> list[str]:
-        return sorted(self._queries)
-
     def query(self, name: str) -> Query:
         return self._queries[name]
-
-    def run(self, conn: Any, query: Query, params: Mapping[str, Any]) -> Any:
-        """Run ``query`` (chosen at run time) with ``params``; see the kinds in KINDS."""
-        return getattr(self, query.name)(conn, **params)
 
     def _bind(self, query: Query) -> Callable[..., Any]:
         """The callable behind ``queries.<name>(conn, **params)``.
