@@ -149,8 +149,16 @@ def _connect_sqlite(url: DatabaseURL) -> sqlite3.Connection:
 
 
 def _connect_postgresql(url: DatabaseURL) -> Any:
+    import logging
+
     import psycopg  # imported here so SQLite users never pay for it
     from psycopg.rows import dict_row
+
+    # psycopg logs what it ignores while cleaning up after a lost connection
+    # ("error ignored terminating <psycopg.Pipeline [BAD]>"); unconfigured,
+    # Python prints that on stderr ahead of the one Error: line that the
+    # exception itself becomes.
+    logging.getLogger("psycopg").addHandler(logging.NullHandler())
 
     try:
         return psycopg.connect(url.conninfo, autocommit=True, row_factory=dict_row)
