@@ -120,13 +120,22 @@ def test_a_role_that_may_not_create_the_schema_is_told_why(
 def test_the_privileges_the_readme_names_are_enough(
         databases, login_role: Callable[[str], str], admin_sql: Callable[..., None],
         app: str) -> None:
-    """To create the schema: own the database. To use it: the four table privileges."""
+    """To create the schema: own the database, or CREATE on the schema (and the database, for
+    the contacts' pg_trgm extension). To use it: the four table privileges."""
     url = databases.new("postgresql", app, migrated=False)
     owner_url = login_role(url)
     owner = urlsplit(owner_url).username
     database = database_of(url)
     admin_sql("postgres", f"ALTER DATABASE {database} OWNER TO {owner}")
     added = run(app, owner_url, "add", "Ada", "Lovelace")
+    assert (added.exit_code, added.stderr) == (0, "")
+
+    # Not the owner: CREATE on the schema, and on the database for the extension.
+    creator_url = login_role(databases.new("postgresql", app, migrated=False))
+    creator, elsewhere = urlsplit(creator_url).username, database_of(creator_url)
+    admin_sql(elsewhere, f"GRANT CREATE ON SCHEMA public TO {creator}")
+    admin_sql("postgres", f"GRANT CREATE ON DATABASE {elsewhere} TO {creator}")
+    added = run(app, creator_url, "add", "Ada", "Lovelace")
     assert (added.exit_code, added.stderr) == (0, "")
 
     user_url = login_role(url)
