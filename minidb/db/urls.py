@@ -67,7 +67,7 @@ class DatabaseURL:
 
     def scrub(self, message: str) -> str:
         """``message`` with every password of this URL, in any spelling, as ``***``."""
-        return scrub(message, self.url, self.params)
+        return scrub(message, self.url, self.params, userinfo=not self.shown)
 
 
 def parse(url: str) -> DatabaseURL:
@@ -150,9 +150,9 @@ def redact(url: str) -> str:
     return _redact(url)[0]
 
 
-def _passwords(url: str) -> list[str]:
+def _passwords(url: str, userinfo: bool = True) -> list[str]:
     """The passwords :func:`redact` hides in ``url``, as written there."""
-    return _redact(url)[1]
+    return _redact(url, userinfo)[1]
 
 
 def _userinfo_bounds(url: str) -> tuple[int, int] | None:
@@ -193,16 +193,21 @@ def _redact(url: str, userinfo: bool = True) -> tuple[str, list[str]]:
     return url, [p for p in found if p and p != "***"]
 
 
-def scrub(message: str, url: str, params: dict[str, Any] | None = None) -> str:
-    """``message`` (say, a driver's) with the passwords of ``url`` replaced by ``***``."""
-    secrets = set(_passwords(url))
+def scrub(message: str, url: str, params: dict[str, Any] | None = None,
+          userinfo: bool = True) -> str:
+    """``message`` (say, a driver's) with the passwords of ``url`` replaced by ``***``.
+
+    ``userinfo=False`` when what sits between ``:`` and ``@`` is known not to
+    be a password (see :func:`parse`).
+    """
+    secrets = set(_passwords(url, userinfo))
     secrets |= {unquote(s) for s in secrets}
     # A malformed URL's driver message may quote a piece of it (a "port"
     # or a query option cut out of the password): hide the pieces too.
     secrets |= {piece for s in secrets for piece in _DELIMITERS.split(s) if len(piece) >= 3}
     if params and params.get("password"):
         secrets.add(str(params["password"]))
-    message = message.replace(url, redact(url))
+    message = message.replace(url, _redact(url, userinfo)[0])
     for secret in sorted(secrets, key=len, reverse=True):
         message = message.replace(secret, "***")
     return message

@@ -129,3 +129,11 @@ def test_urls_without_a_password_are_shown_exactly_as_given(url: str) -> None:
 )
 def test_a_parsed_url_shows_everything_but_the_password(url: str, shown: str) -> None:
     assert str(parse(url)) == shown
+
+
+def test_a_port_before_an_at_sign_in_the_query_is_not_taken_for_a_password() -> None:
+    url = parse(f"postgresql://ada@127.0.0.1:{free_port()}/db?application_name=me@corp")
+    assert str(url) == url.url
+    with pytest.raises(DatabaseUnavailable) as raised:
+        connect(url)
+    assert f"port {url.params['port']} failed" in str(raised.value)
