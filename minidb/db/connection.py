@@ -5,7 +5,10 @@ wait instead of failing, write transactions begun IMMEDIATE so two writers
 never deadlock upgrading a read lock, and timestamps stored as fixed-width
 ISO 8601 UTC text that reads back as the same aware datetime.
 
-PostgreSQL: psycopg 3 with a connect timeout, rows as dicts.
+PostgreSQL: psycopg 3 with a connect timeout, rows as dicts, on whichever
+server of a multi-host URL libpq picks. A write refused because that server
+is read-only (a standby) is reported as such, not as the driver's
+"cannot execute INSERT in a read-only transaction".
 
 Either way rows are mappings (``row["id"]``) and the caller owns the
 transaction: ``with db.transaction(): ...``.
@@ -21,7 +24,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from minidb.db.urls import DatabaseURL, redact
+from minidb.db.urls import DatabaseURL
+from minidb.errors import MinidbError
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 _TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
@@ -29,6 +33,24 @@ _TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 class DatabaseUnavailable(RuntimeError):
     """The database cannot be reached or opened; the message is safe to show."""
+
+
+class ReadOnlyDatabase(MinidbError):
+    """A write reached a server that takes none (a standby); exit status 1."""
+
+
+READ_ONLY_SQLSTATE = "25006"  # read_only_sql_transaction
+
+
+def read_only_error(db: Database) -> ReadOnlyDatabase:
+    """The failure to report when ``db``'s server refused a write as read-only."""
+    info = db.conn.info
+    server = f"{info.host} port {info.port}" if info.host.startswith("/") else f"{info.host}:{info.port}"
+    return ReadOnlyDatabase(
+        f"the database server {server} is read-only (a standby?), so nothing was changed: "
+        f"writes need the primary; name every node in the URL with "
+        f"target_session_attrs=read-write ({db.url})"
+    )
 
 
 def _adapt_datetime(value: datetime) -> str:
@@ -80,8 +102,13 @@ class Database:
                 raise
             self.conn.commit()
         else:
-            with self.conn.transaction():
-                yield self.conn
+            try:
+                with self.conn.transaction():
+                    yield self.conn
+            except Exception as error:
+                if getattr(error, "sqlstate", None) == READ_ONLY_SQLSTATE:
+                    raise read_only_error(self) from None
+                raise
 
     def close(self) -> None:
         self.conn.close()
@@ -122,21 +149,19 @@ def _connect_sqlite(url: DatabaseURL) -> sqlite3.Connection:
 
 
 def _connect_postgresql(url: DatabaseURL) -> Any:
+    import logging
+
     import psycopg  # imported here so SQLite users never pay for it
     from psycopg.rows import dict_row
+
+    # psycopg logs what it ignores while cleaning up after a lost connection
+    # ("error ignored terminating <psycopg.Pipeline [BAD]>"); unconfigured,
+    # Python prints that on stderr ahead of the one Error: line that the
+    # exception itself becomes.
+    logging.getLogger("psycopg").addHandler(logging.NullHandler())
 
     try:
         return psycopg.connect(url.conninfo, autocommit=True, row_factory=dict_row)
     except psycopg.Error as error:
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise DatabaseUnavailable(f"cannot connect to {url}: {_scrub(reason, url)}") from None
-
-
-def _scrub(message: str, url: DatabaseURL) -> str:
-    """Drop any password a driver message might echo back."""
-    from urllib.parse import unquote, urlsplit
-
-    password = urlsplit(url.url).password
-    if password:
-        message = message.replace(password, "***").replace(unquote(password), "***")
-    return message.replace(url.url, redact(url.url))
+        raise DatabaseUnavailable(f"cannot connect to {url}: {url.scrub(reason)}") from None

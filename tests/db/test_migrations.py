@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from minidb.db import connect, ensure_schema, parse
-from minidb.db.migrations import applied, available, migrate, pending, rollback
+from minidb.db.migrations import applied, available, migrate, pending, rollback, yoyo_backend
 
 APPS = ("todo", "contacts")
 
@@ -37,9 +37,7 @@ def test_a_stale_yoyo_lock_left_by_a_killed_migration_is_broken(new_database) ->
     """A process killed mid-migration leaves a yoyo_lock row; the next run recovers."""
     url = new_database("todo", migrated=False)
     with connect(parse(url)) as db:
-        from yoyo import get_backend
-
-        with get_backend(db.url.yoyo_uri) as backend, backend.transaction():
+        with yoyo_backend(db) as backend, backend.transaction():
             backend.execute("INSERT INTO yoyo_lock (locked, ctime, pid) VALUES (1, :t, 999999)",
                             {"t": "2026-01-01 00:00:00"})
         assert ensure_schema(db, "todo") == available("todo", db.engine)

@@ -16,6 +16,7 @@ import pwd
 import shutil
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -44,10 +45,16 @@ def find_bindir() -> Path:
     )
 
 
+# A throwaway cluster: durability buys nothing and costs seconds.
+THROWAWAY_SETTINGS = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off",
+                      "max_connections": "200"}
+
+
 class Cluster:
     """A private PostgreSQL cluster in a temporary directory, on a free loopback port."""
 
-    def __init__(self) -> None:
+    def __init__(self, settings: dict[str, str] | None = None) -> None:
+        self.settings = {**THROWAWAY_SETTINGS, **(settings or {})}
         self.bindir = find_bindir()
         self.root = Path(tempfile.mkdtemp(prefix="minidb-pg-"))
         self.data = self.root / "data"
@@ -66,6 +73,10 @@ class Cluster:
             os.chown(self.root, owner.pw_uid, owner.pw_gid)
             self._run_as = ["runuser", "-u", "postgres", "--"]
 
+    @property
+    def socket_dir(self) -> Path:
+        return self.root
+
     def _run(self, program: str, *args: str) -> None:
         done = subprocess.run([*self._run_as, str(self.bindir / program), *args],
                               capture_output=True, text=True, timeout=120)
@@ -82,15 +93,22 @@ class Cluster:
     def start(self) -> None:
         options = " ".join([
             f"-p {self.port}", f"-k {self.root}", "-c listen_addresses=127.0.0.1",
-            # A throwaway cluster: durability buys nothing and costs seconds.
-            "-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off",
-            "-c max_connections=200",
+            *(f"-c {name}={value}" for name, value in self.settings.items()),
         ])
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", options, "-w",
                   "-t", "60", "start")
 
     def stop(self, mode: str = "fast") -> None:
         self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop")
+
+    def promote(self) -> None:
+        """Make a standby the primary; returns once it takes writes."""
+        self._run("pg_ctl", "-D", str(self.data), "-w", "-t", "60", "promote")
+
+    def base_backup_of(self, primary: Cluster) -> None:
+        """Fill this cluster's data dir from ``primary``, set up to follow it (a standby)."""
+        self._run("pg_basebackup", "-D", str(self.data), "-h", "127.0.0.1", "-p", str(primary.port),
+                  "-U", "postgres", "-R", "-X", "stream", "--checkpoint=fast", "--no-sync")
 
     def restart(self) -> None:
         self.stop()
@@ -112,6 +130,59 @@ def running_cluster() -> Iterator[Cluster]:
         yield cluster
     finally:
         cluster.remove()
+
+
+class ReplicatedPair:
+    """A primary and a synchronous streaming standby, each a :class:`Cluster`."""
+
+    def __init__(self) -> None:
+        # remote_apply: a commit waits until the standby has replayed it, so
+        # what a client was told is committed is already readable there too.
+        self.primary = Cluster({"synchronous_standby_names": "'*'",
+                                "synchronous_commit": "remote_apply"})
+        self.standby = Cluster({"hot_standby": "on"})
+
+    def start(self) -> None:
+        self.primary.init()
+        self.primary.start()
+        self.standby.base_backup_of(self.primary)
+        self.standby.start()
+        self.wait_until_streaming()
+
+    def wait_until_streaming(self, timeout: float = 30) -> None:
+        """Until the primary sees its standby as a synchronous one."""
+        import psycopg
+
+        deadline = time.monotonic() + timeout
+        with psycopg.connect(self.primary.url, autocommit=True) as conn:
+            while True:
+                row = conn.execute("SELECT state, sync_state FROM pg_stat_replication").fetchone()
+                if row == ("streaming", "sync"):
+                    return
+                if time.monotonic() > deadline:
+                    raise PostgresUnavailable(f"the standby is not streaming: {row}")
+                time.sleep(0.05)
+
+    def url(self, database: str = "postgres", **options: str) -> str:
+        """A multi-host URL naming both, primary first, with libpq ``options``."""
+        query = "&".join(f"{name}={value}" for name, value in options.items())
+        hosts = f"127.0.0.1:{self.primary.port},127.0.0.1:{self.standby.port}"
+        return f"postgresql://postgres@{hosts}/{database}" + (f"?{query}" if query else "")
+
+    def remove(self) -> None:
+        self.standby.remove()
+        self.primary.remove()
+
+
+@contextmanager
+def replicated_pair() -> Iterator[ReplicatedPair]:
+    """Start a primary and a synchronous standby; stop and delete both afterwards."""
+    pair = ReplicatedPair()
+    try:
+        pair.start()
+        yield pair
+    finally:
+        pair.remove()
 
 
 @contextmanager
