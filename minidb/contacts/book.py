@@ -27,6 +27,7 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from minidb.db import Database, load
+from minidb.db.queries import KEY_RANGE
 from minidb.errors import Conflict, InvalidInput, MinidbError, NotFound, plural
 from minidb.formats import timestamp_from_json, timestamp_to_json
 from minidb.search import like_pattern, search_key
@@ -293,7 +294,7 @@ class AddressBook:
         """The contacts with these ids, or NotFound naming every missing id."""
         found = {}
         for contact_id in ids:
-            row = self.q.get_contact(conn, id=contact_id)
+            row = self.q.get_contact(conn, id=contact_id) if contact_id in KEY_RANGE else None
             if row is not None:
                 found[contact_id] = contact_json(row)
         missing = [str(i) for i in ids if i not in found]

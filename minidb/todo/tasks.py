@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from minidb.db import Database, load
+from minidb.db.queries import KEY_RANGE
 from minidb.errors import InvalidInput, NotFound, plural
 from minidb.formats import date_to_json, timestamp_from_json, timestamp_to_json
 from minidb.search import like_pattern, search_key
@@ -213,7 +214,7 @@ class TaskList:
         """The tasks with these ids, or NotFound naming every missing id."""
         found = {}
         for task_id in ids:
-            row = self.q.get_task(conn, id=task_id)
+            row = self.q.get_task(conn, id=task_id) if task_id in KEY_RANGE else None
             if row is not None:
                 found[task_id] = task_json(row)
         missing = [str(i) for i in ids if i not in found]

@@ -160,6 +160,18 @@ def test_show_of_an_unknown_id_exits_1(contacts) -> None:
     assert outcome(contacts("show", "9")) == (1, "", "Error: no contact with id 9; nothing was changed\n")
 
 
+BEYOND_64_BITS = ["99999999999999999999", str(2**63), "-" + str(2**63 + 1)]
+
+
+@pytest.mark.parametrize("huge", BEYOND_64_BITS)
+def test_an_id_beyond_64_bits_is_an_unknown_id(contacts, contacts_json, huge: str) -> None:
+    contacts("add", "Ada")
+    for command in (["show"], ["delete", "1"], ["update", "--name", "x"]):
+        assert outcome(contacts(*command, "--", huge)) == (
+            1, "", f"Error: no contact with id {huge}; nothing was changed\n"), command
+    assert contacts_json("show", "1")["name"] == "Ada"
+
+
 def test_ids_must_be_integers(contacts) -> None:
     result = contacts("show", "one")
     assert (result.exit_code, result.stdout) == (2, "")

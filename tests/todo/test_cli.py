@@ -127,6 +127,21 @@ def test_show_of_an_unknown_id_exits_1(todo) -> None:
         1, "", "Error: no task with id 42; nothing was changed\n")
 
 
+BEYOND_64_BITS = ["99999999999999999999", str(2**63), "-" + str(2**63 + 1)]
+
+
+@pytest.mark.parametrize("huge", BEYOND_64_BITS)
+def test_an_id_beyond_64_bits_is_an_unknown_id(todo, todo_json, huge: str) -> None:
+    todo("add", "a")
+    for command in (["show"], ["done", "1"], ["reopen", "1"], ["delete", "1"]):
+        result = todo(*command, "--", huge)
+        assert (result.exit_code, result.stdout, result.stderr) == (
+            1, "", f"Error: no task with id {huge}; nothing was changed\n"), command
+    result = todo("edit", "--priority", "low", "--", huge)
+    assert (result.exit_code, result.stderr) == (1, f"Error: no task with id {huge}; nothing was changed\n")
+    assert todo_json("show", "1")["completed"] is False
+
+
 def test_ids_must_be_integers(todo) -> None:
     result = todo("show", "abc")
     assert result.exit_code == 2
