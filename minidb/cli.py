@@ -20,7 +20,16 @@ from typing import IO, Any
 
 import click
 
-from minidb.db import Database, DatabaseUnavailable, InvalidURL, connect, ensure_schema, parse, redact
+from minidb.db import (
+    Database,
+    DatabaseUnavailable,
+    InvalidURL,
+    connect,
+    ensure_schema,
+    load,
+    parse,
+    redact,
+)
 from minidb.errors import MinidbError
 from minidb.formats import write_json_array
 
@@ -199,11 +208,17 @@ def open_database(settings: Settings) -> Iterator[Database]:
     with private_files():
         db = connect(parse(settings.url))
     try:
+        if db.engine == "postgresql":
+            _prepare_postgresql(db)
         with private_files():
             ensure_schema(db, settings.app)
         yield db
     finally:
         db.close()
+
+
+def _prepare_postgresql(db: Database) -> None:
+    load("core", db.engine).use_utc_session(db.conn)
 
 
 @contextmanager
@@ -261,11 +276,17 @@ def print_json(value: Any) -> None:
 
 
 def open_input(path: str) -> IO[str]:
-    """The import source: a UTF-8 file, or stdin for ``-``; newlines untouched for CSV."""
+    """The import source: a UTF-8 file, or stdin for ``-``; newlines untouched for CSV.
+
+    A byte that is not UTF-8 does not stop the reading: it travels, as a
+    lone surrogate, to the record that holds it, which the validation then
+    refuses naming the record and the field.
+    """
     if path == "-":
-        return io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", newline="")
+        return io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", errors="surrogateescape",
+                                newline="")
     try:
-        return open(path, encoding="utf-8-sig", newline="")
+        return open(path, encoding="utf-8-sig", errors="surrogateescape", newline="")
     except OSError as error:
         raise click.BadParameter(f"cannot read {path}: {error.strerror}", param_hint="FILE") from None
 

@@ -270,6 +270,30 @@ def test_unknown_options_are_one_error_line_exit_2(contacts) -> None:
                                       "(see 'python -m minidb.contacts list --help')\n")
 
 
+NUL = "contains a NUL character (character 2), which cannot be stored"
+NOT_UTF8 = "is not UTF-8 text (byte 0xFF at character 2)"  # how Python hands over an argv byte
+SURROGATE = "contains a lone surrogate (U+D800 at character 2), which is not text"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["add", "A\x00b"], f"name {NUL}"),
+        (["add", "A\udcffb"], f"name {NOT_UTF8}"),
+        (["add", "Ada", "--phone", "2\x00025550123"], f"phone {NUL}"),
+        (["add", "Ada", "--email", "a\ud800@example.com"], f"email {SURROGATE}"),
+        (["update", "1", "--name", "A\ud800"], f"name {SURROGATE}"),
+        (["update", "1", "--email", "a\x00@example.com"], f"email {NUL}"),
+        (["find", "A\udcff"], f"search text {NOT_UTF8}"),
+    ],
+)
+def test_nul_and_lone_surrogates_are_refused_in_every_text_on_both_engines(contacts, contacts_json, args,
+                                                                          message) -> None:
+    before = contacts_json("add", "Keep Me")
+    assert outcome(contacts(*args)) == (2, "", f"Error: {message}\n")
+    assert contacts_json("list") == [before]
+
+
 def test_json_output_is_utf8_and_nothing_else(contacts) -> None:
     result = contacts("add", "Zoë 👩‍💻", "--json")
     assert result.stdout.startswith("{\n") and "Zoë 👩‍💻" in result.stdout

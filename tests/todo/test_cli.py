@@ -237,6 +237,30 @@ def test_hostile_text_round_trips_exactly(todo, todo_json, text: str) -> None:
     assert todo("list").stdout.startswith(f"   1 [ ] {text}")
 
 
+NUL = "contains a NUL character (character 2), which cannot be stored"
+NOT_UTF8 = "is not UTF-8 text (byte 0xFF at character 2)"  # how Python hands over an argv byte
+SURROGATE = "contains a lone surrogate (U+D800 at character 2), which is not text"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["add", "a\x00b"], f"description {NUL}"),
+        (["add", "a\udcffb"], f"description {NOT_UTF8}"),
+        (["add", "x", "--tag", "a\x00"], f"tag {NUL}"),
+        (["edit", "1", "--description", "a\ud800"], f"description {SURROGATE}"),
+        (["edit", "1", "--tag", "a\udcff"], f"tag {NOT_UTF8}"),
+        (["list", "--search", "a\x00"], f"search text {NUL}"),
+    ],
+)
+def test_nul_and_lone_surrogates_are_refused_in_every_text_on_both_engines(todo, todo_json, args,
+                                                                          message) -> None:
+    before = todo_json("add", "keep me")
+    result = todo(*args)
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", f"Error: {message}\n")
+    assert todo_json("list", "--all") == [before]
+
+
 def test_json_output_is_utf8_and_nothing_else(todo) -> None:
     result = todo("add", "café ☕", "--json")
     assert '"description": "café ☕"' in result.stdout
