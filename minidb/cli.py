@@ -154,9 +154,18 @@ def _describe(error: Exception, ctx: click.Context) -> str:
 
 
 def _is_connection_lost(error: Exception) -> bool:
-    return type(error).__name__ in ("OperationalError", "InterfaceError") and type(
-        error
-    ).__module__.startswith("psycopg")
+    """A psycopg error that means the connection is gone, whoever noticed first.
+
+    The client sees an OperationalError; when the server got to say why
+    first, it is the server's: class 08 (connection exception) or 57P
+    (operator intervention: pg_terminate_backend, a shutdown).
+    """
+    if not type(error).__module__.startswith("psycopg"):
+        return False
+    sqlstate = getattr(error, "sqlstate", None) or ""
+    return type(error).__name__ in ("OperationalError", "InterfaceError") or sqlstate.startswith(
+        ("08", "57P")
+    )
 
 
 def _first_line(error: Exception) -> str:
@@ -218,6 +227,16 @@ def open_database(settings: Settings) -> Iterator[Database]:
 
 
 def _prepare_postgresql(db: Database) -> None:
+    import logging  # already loaded by psycopg: free here, unlike at start-up
+
+    # psycopg logs the errors it meets while cleaning up after the one it
+    # raises: a connection lost mid-import also gives "error ignored
+    # terminating <psycopg.Pipeline [BAD]>" when executemany's pipeline is
+    # torn down. With no logging configured, Python's last-resort handler
+    # would print it beside our Error: line; the raised error says it all.
+    driver_log = logging.getLogger("psycopg")
+    if not os.environ.get("MINIDB_DEBUG") and not driver_log.handlers:
+        driver_log.addHandler(logging.NullHandler())
     load("core", db.engine).use_utc_session(db.conn)
 
 
