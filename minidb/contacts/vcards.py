@@ -22,6 +22,7 @@ import vobject
 from vobject.base import VObjectError
 
 from minidb.errors import InvalidInput
+from minidb.formats import MAX_RECORD, MAX_RECORD_TEXT
 
 # A value with no preference sorts after any that states one (4.0 allows 1-100).
 _NO_PREFERENCE = 101
@@ -75,9 +76,10 @@ class _ModelledLines(io.TextIOBase):
     Unfolding follows vobject's own rules (a line starting with a space or
     tab continues the last; in a quoted-printable value, a line ending in
     ``=`` continues on the next), so vobject reads the same values it would
-    from the file. Lines that are not properties pass as they are, for
-    vobject to report. ``original_line`` maps vobject's line numbers back
-    to the file's.
+    from the file. Other properties are skipped as they are read, never
+    held, however large; a modelled one may be at most MAX_RECORD. Lines
+    that are not properties pass as they are, for vobject to report.
+    ``original_line`` maps vobject's line numbers back to the file's.
     """
 
     def __init__(self, source: IO[str]) -> None:
@@ -87,6 +89,7 @@ class _ModelledLines(io.TextIOBase):
         self._fed = 0  # lines handed to vobject
         self._origins: dict[int, int] = {}  # fed line → its first line in the file
         self._card_start = 0  # the fed line of the current card's BEGIN
+        self._cards = 0  # BEGIN lines seen: the card being read
 
     def readable(self) -> bool:
         return True
@@ -99,7 +102,7 @@ class _ModelledLines(io.TextIOBase):
             text, first = logical
             name = _PROPERTY.match(text)
             if name and name.group(1).upper() not in _MODELLED:
-                continue
+                continue  # its name was folded: known only now
             self._fed += 1
             if name and name.group(1).upper() == "BEGIN":
                 # Forget the lines of the card before the last: vobject reads
@@ -123,29 +126,46 @@ class _ModelledLines(io.TextIOBase):
         return line.rstrip("\r\n")
 
     def _logical_line(self) -> tuple[str, int] | None:
-        """The next non-blank logical line and the number of its first physical line."""
-        line = self._physical_line()
-        while line is not None and not line.strip():
-            line = self._physical_line()
-        if line is None:
-            return None
-        first = self._read
-        parts = [line]
-        quoted_printable = "quoted-printable" in line.lower()
+        """The next modelled (or unrecognised) logical line and the number of its first line."""
         while True:
             line = self._physical_line()
-            if line is None or not line.strip():
-                break  # a blank line ends a logical line, as in vobject
-            if quoted_printable and parts[-1].endswith("="):
-                parts[-1] = parts[-1][:-1]  # a soft line break
-                parts.append(line)
-            elif line[0] in " \t":
-                parts.append(line[1:])
-                quoted_printable = quoted_printable or "quoted-printable" in line.lower()
-            else:
-                self._ahead = line
-                break
-        return "".join(parts), first
+            while line is not None and not line.strip():
+                line = self._physical_line()
+            if line is None:
+                return None
+            first = self._read
+            name = _PROPERTY.match(line)
+            keep = name is None or name.group(1).upper() in _MODELLED
+            if name and name.group(1).upper() == "BEGIN":
+                self._cards += 1
+            parts = [line]
+            size = len(line)
+            quoted_printable = "quoted-printable" in line.lower()
+            soft_break = line.endswith("=")
+            while True:
+                line = self._physical_line()
+                if line is None or not line.strip():
+                    break  # a blank line ends a logical line, as in vobject
+                if quoted_printable and soft_break:
+                    if keep:
+                        parts[-1] = parts[-1][:-1]
+                    piece = line
+                elif line[0] in " \t":
+                    piece = line[1:]
+                    quoted_printable = quoted_printable or "quoted-printable" in line.lower()
+                else:
+                    self._ahead = line
+                    break
+                if piece:
+                    soft_break = piece.endswith("=")
+                if keep:
+                    parts.append(piece)
+                    size += len(piece)
+                    if size > MAX_RECORD:
+                        raise InvalidInput(f"card {max(1, self._cards)}: line {first}: a property "
+                                           f"larger than {MAX_RECORD_TEXT}, the most it may be")
+            if keep:
+                return "".join(parts), first
 
 
 def _describe(error: VObjectError, lines: _ModelledLines) -> str:

@@ -288,9 +288,12 @@ def test_a_large_import_and_export_stream_past_the_batch_size(contacts, tmp_path
          "record 1: larger than 1 MiB, the most a record may be"),
         (b"BEGIN:VCARD\r\nVERSION:2.1\r\nFN;CHARSET=NOPE-9:Zo\xeb\r\nEND:VCARD\r\n", "c.vcf",
          "card 1: FN: unknown CHARSET NOPE-9"),
+        (b"BEGIN:VCARD\r\nFN:Ada\r\nEND:VCARD\r\nBEGIN:VCARD\r\nVERSION:3.0\r\nFN:"
+         + b"\r\n ".join([b"x" * 70] * 30_000) + b"\r\nEND:VCARD\r\n", "c.vcf",
+         "card 2: line 6: a property larger than 1 MiB, the most it may be"),
     ],
     ids=["utf-16", "latin-1 json", "latin-1 csv", "latin-1 vcard", "deep", "surrogate", "nul json", "nul csv",
-         "nul vcard", "long number", "year 0", "huge record", "unknown charset of the name"],
+         "nul vcard", "long number", "year 0", "huge record", "unknown charset of the name", "huge name"],
 )
 def test_a_hostile_file_imports_nothing_and_exits_2_naming_the_record(contacts, tmp_path, content, name,
                                                                      message) -> None:
@@ -305,7 +308,7 @@ def test_a_hostile_file_imports_nothing_and_exits_2_naming_the_record(contacts, 
 def test_a_property_minidb_does_not_model_never_fails_its_card(contacts, contacts_json, tmp_path) -> None:
     """A PHOTO that is not base64, a NOTE in a charset nobody knows, an X- property
     folded over thousands of lines: the cards import, with what minidb keeps."""
-    long_folded = "X-HUGE:" + "\r\n ".join("y" * 70 for _ in range(5000))
+    long_folded = "X-HUGE:" + "\r\n ".join("y" * 70 for _ in range(20_000))  # over 1 MiB: not modelled
     path = tmp_path / "odd.vcf"
     path.write_bytes(
         b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ada\r\nPHOTO;ENCODING=b;TYPE=JPEG:!!!not base64***\r\n"
