@@ -166,9 +166,12 @@ BEYOND_THE_RECORD_LIMIT = 3 << 20  # characters; the limit is 1 MiB
          "record 1: completed_at: '9999-12-31T23:59:59-00:01' is out of range: years 1-9999 in UTC"),
         (b'[{"description": "ok"}, {"description": "' + b"x" * BEYOND_THE_RECORD_LIMIT + b'"}]', "t.json",
          "record 2: larger than 1 MiB, the most a record may be"),
+        # Text quoted from the file cannot break the one-line rule.
+        (b'[{"description": "x", "bad\\nkey\\u0000": 1}]', "t.json",
+         "record 1: unknown field(s) bad\\nkey\\x00"),
     ],
     ids=["utf-16", "latin-1 json", "latin-1 csv", "binary", "deep", "surrogate", "nul json", "nul csv",
-         "nul tag", "long number", "year 0", "year 10000", "huge record"],
+         "nul tag", "long number", "year 0", "year 10000", "huge record", "line break in a key"],
 )
 def test_a_hostile_file_imports_nothing_and_exits_2_naming_the_record(todo, todo_json, tmp_path, content,
                                                                      name, message) -> None:
