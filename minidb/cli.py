@@ -11,15 +11,25 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import sqlite3
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import IO, Any
 
 import click
 
-from minidb.db import Database, DatabaseUnavailable, InvalidURL, connect, ensure_schema, parse, redact
+from minidb.db import (
+    Database,
+    DatabaseUnavailable,
+    InvalidURL,
+    connect,
+    ensure_schema,
+    load,
+    parse,
+    redact,
+)
 from minidb.errors import MinidbError
 from minidb.formats import write_json_array
 
@@ -30,10 +40,24 @@ FAILURE = 1
 class App(click.Group):
     """A click group whose every error is one ``Error:`` line with the right exit status."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # A command is required, even where the group runs without one to show its help.
+        kwargs.setdefault("subcommand_metavar", "COMMAND [ARGS]...")
+        super().__init__(*args, **kwargs)
+
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
              complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:
         try:
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            # Met here rather than at interpreter exit, where a closed pipe
+            # would be reported as "Exception ignored".
+            sys.stdout.flush()
+        except (_PipeClosed, BrokenPipeError):
+            code = _pipe_closed()
+        except click.exceptions.NoArgsIsHelpError as error:
+            # The program alone asks what it can do: that is help, not a mistake.
+            click.echo(error.ctx.get_help())
+            code = 0
         except click.UsageError as error:
             hint = f" (see '{error.ctx.command_path} --help')" if error.ctx else ""
             code = _fail(f"{error.format_message().rstrip('.')}{hint}", USAGE_ERROR)
@@ -59,9 +83,8 @@ class App(click.Group):
         except DatabaseUnavailable as error:
             raise _Failure(str(error), FAILURE) from None
         except BrokenPipeError:
-            # `... export | head` closed the pipe: not an error worth a line.
-            _silence_stdout()
-            raise click.exceptions.Exit(FAILURE) from None
+            # click would turn it into exit 1 with stdout half-closed.
+            raise _PipeClosed from None
         except KeyboardInterrupt:
             raise _Failure("interrupted; nothing was changed by the unfinished command", 130) from None
         except Exception as error:
@@ -78,17 +101,45 @@ class _Failure(click.ClickException):
         self.exit_code = exit_code
 
 
-def _fail(message: str, code: int) -> int:
-    click.echo(f"Error: {message}", err=True)
-    return code
+class _PipeClosed(Exception):
+    """The reader of stdout went away (``... list | head -3``)."""
 
 
-def _silence_stdout() -> None:
+#: How a shell reports a program that SIGPIPE ended: what ``cat file | head -1`` gives.
+PIPE_CLOSED = 128 + 13
+
+
+def _pipe_closed() -> int:
+    """End quietly, as a Unix tool does when its reader goes away.
+
+    Python's own final flush of stdout must not meet the closed pipe
+    either, so stdout is pointed at /dev/null.
+    """
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
     except (OSError, ValueError):
         pass
+    return PIPE_CLOSED
+
+
+def _fail(message: str, code: int) -> int:
+    click.echo(f"Error: {_one_line(message)}", err=True)
+    return code
+
+
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
+def _one_line(message: str) -> str:
+    """The message with control characters, line breaks and lone surrogates escaped.
+
+    Error messages quote what the user gave, which may be a hostile file's
+    bytes: they must neither break the one-line rule nor fail to print.
+    """
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape", "backslashreplace")
+                            .decode("ascii"), message)
 
 
 def _describe(error: Exception, ctx: click.Context) -> str:
@@ -103,14 +154,30 @@ def _describe(error: Exception, ctx: click.Context) -> str:
 
 
 def _is_connection_lost(error: Exception) -> bool:
-    return type(error).__name__ in ("OperationalError", "InterfaceError") and type(
-        error
-    ).__module__.startswith("psycopg")
+    """A psycopg error that means the connection is gone, whoever noticed first.
+
+    The client sees an OperationalError; when the server got to say why
+    first, it is the server's: class 08 (connection exception) or 57P
+    (operator intervention: pg_terminate_backend, a shutdown).
+    """
+    if not type(error).__module__.startswith("psycopg"):
+        return False
+    sqlstate = getattr(error, "sqlstate", None) or ""
+    return type(error).__name__ in ("OperationalError", "InterfaceError") or sqlstate.startswith(
+        ("08", "57P")
+    )
 
 
 def _first_line(error: Exception) -> str:
     text = str(error).strip()
     return text.splitlines()[0] if text else type(error).__name__
+
+
+def show_help_without_command(ctx: click.Context) -> None:
+    """The program given options but no command prints its help, as it does given nothing."""
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
+        raise click.exceptions.Exit(0)
 
 
 class Settings:
@@ -147,31 +214,80 @@ def format_option(*formats: str, help: str = "Output format.") -> Callable[[Any]
 @contextmanager
 def open_database(settings: Settings) -> Iterator[Database]:
     """Connect, bring the schema up to date, and close when the command ends."""
-    db = connect(parse(settings.url))
+    with private_files():
+        db = connect(parse(settings.url))
     try:
-        ensure_schema(db, settings.app)
+        if db.engine == "postgresql":
+            _prepare_postgresql(db)
+        with private_files():
+            ensure_schema(db, settings.app)
         yield db
     finally:
         db.close()
 
 
-def emit_records(records: Iterable[Any], as_json: bool, line: Callable[[Any], str], empty: str) -> None:
+def _prepare_postgresql(db: Database) -> None:
+    import logging  # already loaded by psycopg: free here, unlike at start-up
+
+    # psycopg logs the errors it meets while cleaning up after the one it
+    # raises: a connection lost mid-import also gives "error ignored
+    # terminating <psycopg.Pipeline [BAD]>" when executemany's pipeline is
+    # torn down. With no logging configured, Python's last-resort handler
+    # would print it beside our Error: line; the raised error says it all.
+    driver_log = logging.getLogger("psycopg")
+    if not os.environ.get("MINIDB_DEBUG") and not driver_log.handlers:
+        driver_log.addHandler(logging.NullHandler())
+    load("core", db.engine).use_utc_session(db.conn)
+
+
+@contextmanager
+def private_files() -> Iterator[None]:
+    """Files created in the block (a SQLite database, its lock file) are the owner's alone.
+
+    SQLite gives the -wal and -shm files it creates later the database
+    file's own mode, so the database file is the one that matters.
+    """
+    previous = os.umask(0o077)
+    try:
+        yield
+    finally:
+        os.umask(previous)
+
+
+def emit_records(records: Iterator[Any], as_json: bool, line: Callable[[Any], str], empty: str) -> None:
     """Stream a listing to stdout as it is read: a JSON array (one element a
     line), or one text line a record, or ``empty`` when there is none.
 
     Nothing holds the whole list, so 100,000 rows cost the memory of one.
     """
     out = output_stream()
-    if as_json:
-        write_json_array(records, out)
-    else:
-        count = 0
-        for record in records:
-            out.write(line(record) + "\n")
-            count += 1
-        if not count:
-            out.write(empty + "\n")
+    with closing_stream(records) as rows:
+        if as_json:
+            write_json_array(rows, out)
+        else:
+            count = 0
+            for record in rows:
+                out.write(line(record) + "\n")
+                count += 1
+            if not count:
+                out.write(empty + "\n")
     out.flush()
+
+
+@contextmanager
+def closing_stream(rows: Iterator[Any]) -> Iterator[Iterator[Any]]:
+    """Hand out a streamed query and end its read transaction when the block ends.
+
+    If writing fails half-way (the reader of a pipe went away), the stream
+    must end now, while its connection is open, rather than whenever the
+    garbage collector gets to it, when the connection is closed.
+    """
+    try:
+        yield rows
+    finally:
+        close = getattr(rows, "close", None)
+        if close is not None:
+            close()
 
 
 def print_json(value: Any) -> None:
@@ -179,11 +295,17 @@ def print_json(value: Any) -> None:
 
 
 def open_input(path: str) -> IO[str]:
-    """The import source: a UTF-8 file, or stdin for ``-``; newlines untouched for CSV."""
+    """The import source: a UTF-8 file, or stdin for ``-``; newlines untouched for CSV.
+
+    A byte that is not UTF-8 does not stop the reading: it travels, as a
+    lone surrogate, to the record that holds it, which the validation then
+    refuses naming the record and the field.
+    """
     if path == "-":
-        return io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", newline="")
+        return io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", errors="surrogateescape",
+                                newline="")
     try:
-        return open(path, encoding="utf-8-sig", newline="")
+        return open(path, encoding="utf-8-sig", errors="surrogateescape", newline="")
     except OSError as error:
         raise click.BadParameter(f"cannot read {path}: {error.strerror}", param_hint="FILE") from None
 
@@ -192,9 +314,11 @@ def output_stream() -> IO[str]:
     """stdout for export, UTF-8 whatever the locale says."""
     stream = sys.stdout
     if (getattr(stream, "encoding", "") or "").lower().replace("-", "") != "utf8" and hasattr(
-        stream, "buffer"
+        stream, "reconfigure"
     ):
-        return io.TextIOWrapper(stream.buffer, encoding="utf-8", newline="\n", write_through=True)
+        # Reconfigured rather than wrapped: a second wrapper would close
+        # stdout when collected, and flush again into a closed pipe.
+        stream.reconfigure(encoding="utf-8")
     return stream
 
 
@@ -214,7 +338,9 @@ def migrate_command(app: str) -> click.Command:
         from minidb.db.migrations import migrate as apply_migrations
         from minidb.db.migrations import pending
 
-        with connect(parse(settings.url)) as db:
+        with private_files():
+            db = connect(parse(settings.url))
+        with db, private_files():
             waiting = pending(db, app)
             if not waiting:
                 click.echo("Schema is up to date.")

@@ -30,5 +30,18 @@ def database_url(
         if environ.get(name):
             return environ[name]
     directory = data_dir(environ)
-    directory.mkdir(parents=True, exist_ok=True)
+    make_private_dir(directory)
     return f"sqlite:///{directory.resolve() / filename}"
+
+
+def make_private_dir(directory: Path) -> None:
+    """Create the data dir readable by its owner alone: it holds people's contacts.
+
+    An existing directory is left as it is: the user may have chosen its
+    mode, or share it on purpose.
+    """
+    try:
+        directory.mkdir(mode=0o700, parents=True)
+    except FileExistsError:
+        return
+    directory.chmod(0o700)  # whatever the umask took away or let through

@@ -10,6 +10,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+import sys
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
 from typing import IO, Any
@@ -17,6 +19,31 @@ from typing import IO, Any
 from minidb.errors import InvalidInput
 
 _READ_SIZE = 1 << 16
+
+# NUL, and UTF-16 surrogate code points, which are never text on their own:
+# a JSON "\\ud800" escape, or a byte that is not UTF-8 (read with
+# surrogateescape, so it reaches the record that holds it).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def check_text(value: str, what: str) -> str:
+    """``value`` if both engines can store it exactly; else InvalidInput naming ``what``.
+
+    PostgreSQL's text cannot hold NUL, and UTF-8 cannot encode a lone
+    surrogate; SQLite would take the first and fail on the second. Both
+    engines refuse both alike, at input, so an export always moves between
+    them.
+    """
+    found = _UNSTORABLE.search(value)
+    if found is None:
+        return value
+    where = f"character {found.start() + 1}"
+    code = ord(found.group())
+    if code == 0:
+        raise InvalidInput(f"{what} contains a NUL character ({where}), which cannot be stored")
+    if 0xDC80 <= code <= 0xDCFF:  # how surrogateescape carries a byte that is not UTF-8
+        raise InvalidInput(f"{what} is not UTF-8 text (byte 0x{code - 0xDC00:02X} at {where})")
+    raise InvalidInput(f"{what} contains a lone surrogate (U+{code:04X} at {where}), which is not text")
 
 
 def timestamp_to_json(value: datetime | None) -> str | None:
@@ -36,7 +63,10 @@ def timestamp_from_json(value: Any, what: str) -> datetime:
         raise InvalidInput(f"{what}: {value!r} is not an ISO 8601 timestamp") from None
     if parsed.tzinfo is None:
         raise InvalidInput(f"{what}: {value!r} has no time zone (add Z for UTC)")
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+14:00 is in year 0 in UTC
+        raise InvalidInput(f"{what}: {value!r} is out of range: years 1-9999 in UTC") from None
 
 
 def date_to_json(value: date | None) -> str | None:
@@ -55,69 +85,175 @@ def write_json_array(items: Iterable[Any], out: IO[str]) -> int:
     return count
 
 
+#: The largest import record (a JSON element); anything bigger is refused
+#: unread, so a hostile file costs neither time nor memory.
+MAX_RECORD = 1 << 20  # characters: 1 MiB of ASCII
+MAX_RECORD_TEXT = "1 MiB"
+
+_JSON_BLANKS = re.compile(r"[ \t\n\r]*")
+_STRUCTURAL = re.compile(r'["\[\]{}]')
+_STRING_SPECIAL = re.compile(r'["\\]')
+_SCALAR_END = re.compile(r'[ \t\n\r,\]}]')
+
+
 def read_json_array(source: IO[str]) -> Iterator[Any]:
     """Yield the elements of a JSON array from a text stream, one at a time.
 
-    Raises InvalidInput naming the element (1-based) where the JSON breaks.
+    Raises InvalidInput naming the element (1-based) where the JSON breaks,
+    or the element that is larger than MAX_RECORD, nested too deeply, or
+    holds a number too long to read. Time is linear in the file's size.
     """
-    decoder = json.JSONDecoder()
-    buffer = ""
-    position = 0
-    eof = False
-    index = 0
-
-    def fill() -> bool:
-        nonlocal buffer, position, eof
-        if eof:
-            return False
-        chunk = source.read(_READ_SIZE)
-        if not chunk:
-            eof = True
-            return False
-        buffer = buffer[position:] + chunk
-        position = 0
-        return True
-
-    def skip_blanks() -> str:
-        nonlocal position
-        while True:
-            while position < len(buffer) and buffer[position].isspace():
-                position += 1
-            if position < len(buffer):
-                return buffer[position]
-            if not fill():
-                return ""
-
-    if skip_blanks() != "[":
+    reader = _ArrayReader(source)
+    if reader.skip_blanks() != "[":
         raise InvalidInput("not a JSON array: the file must start with '['")
-    position += 1
-    if skip_blanks() == "]":
-        position += 1
+    reader.position += 1
+    if reader.skip_blanks() == "]":
+        reader.position += 1
     else:
+        index = 0
         while True:
             index += 1
-            skip_blanks()  # raw_decode does not skip leading white space
-            while True:
-                try:
-                    item, end = decoder.raw_decode(buffer, position)
-                except json.JSONDecodeError as error:
-                    if fill():
-                        continue
-                    raise InvalidInput(f"record {index}: malformed JSON ({error.msg})") from None
-                # A number or literal cut by the chunk boundary parses short.
-                if end == len(buffer) and fill():
-                    continue
-                break
-            position = end
-            yield item
-            separator = skip_blanks()
-            position += 1
+            reader.skip_blanks()  # raw_decode does not skip leading white space
+            yield reader.element(index)
+            separator = reader.skip_blanks()
+            reader.position += 1
             if separator == "]":
                 break
             if separator != ",":
                 raise InvalidInput(f"record {index}: expected ',' or ']' after it")
-    if skip_blanks():
+    if reader.skip_blanks():
         raise InvalidInput("unexpected text after the JSON array")
+
+
+class _ArrayReader:
+    """A window on a text stream: ``buffer[position:]`` is what is not consumed yet.
+
+    Each refill drops the consumed text, so offsets into the unconsumed part
+    (``offset`` below) survive it.
+    """
+
+    def __init__(self, source: IO[str]) -> None:
+        self.source = source
+        self.buffer = ""
+        self.position = 0
+        self.eof = False
+        self.decoder = json.JSONDecoder()
+
+    def fill(self) -> bool:
+        if self.eof:
+            return False
+        chunk = self.source.read(_READ_SIZE)
+        if not chunk:
+            self.eof = True
+            return False
+        self.buffer = self.buffer[self.position:] + chunk
+        self.position = 0
+        return True
+
+    def skip_blanks(self) -> str:
+        """Skip JSON white space; return the next character, or "" at the end."""
+        while True:
+            self.position = _JSON_BLANKS.match(self.buffer, self.position).end()
+            if self.position < len(self.buffer):
+                return self.buffer[self.position]
+            if not self.fill():
+                return ""
+
+    def element(self, index: int) -> Any:
+        """Decode the element at ``position`` and move past it.
+
+        Most elements are whole in the buffer and decode at the first try.
+        One that is not is first scanned to its end, filling as it goes,
+        and decoded once: decoding it again after every refill would cost
+        time quadratic in its size.
+        """
+        start = self.position
+        item, end = self._decode(index, final=self.eof)
+        # Not whole in the buffer, or a number the refill may have cut short.
+        if end is None or (end == len(self.buffer) and not self.eof):
+            self._read_to_end_of_element(index)
+            start = self.position
+            item, end = self._decode(index, final=True)
+        if end - start > MAX_RECORD:
+            raise _too_large(index)
+        self.position = end
+        return item
+
+    def _decode(self, index: int, final: bool) -> tuple[Any, int | None]:
+        """The element at ``position`` and where it ends; (None, None) if it may be incomplete."""
+        try:
+            return self.decoder.raw_decode(self.buffer, self.position)
+        except json.JSONDecodeError as error:
+            if final:
+                raise InvalidInput(f"record {index}: malformed JSON ({error.msg})") from None
+            return None, None
+        except RecursionError:
+            raise InvalidInput(f"record {index}: nested too deeply") from None
+        except ValueError as error:
+            if "digits" not in str(error):
+                raise InvalidInput(f"record {index}: malformed JSON ({error})") from None
+            # int()'s guard against numbers so long that converting them takes quadratic time.
+            raise InvalidInput(f"record {index}: a number has more than "
+                               f"{sys.get_int_max_str_digits()} digits") from None
+
+    def _read_to_end_of_element(self, index: int) -> None:
+        """Fill the buffer until it holds the whole element at ``position`` (or the file ends).
+
+        Tracks strings and brackets across refills, so each character is
+        looked at once; the decoder finds any other fault afterwards.
+        """
+        offset = 0  # how far past position the scan has got
+        depth = 0
+        in_string = False
+        scalar = self.buffer[self.position] not in '[{"'
+        while True:
+            text, i = self.buffer, self.position + offset
+            while True:
+                if scalar:
+                    found = _SCALAR_END.search(text, i)
+                    if found:
+                        return
+                    i = len(text)
+                    break
+                if in_string:
+                    found = _STRING_SPECIAL.search(text, i)
+                    if found is None:
+                        i = len(text)
+                        break
+                    if found.group() == "\\":
+                        if found.end() == len(text):  # the escaped character is in the next chunk
+                            i = found.start()
+                            break
+                        i = found.end() + 1
+                        continue
+                    in_string = False
+                    i = found.end()
+                    if depth == 0:
+                        return
+                    continue
+                found = _STRUCTURAL.search(text, i)
+                if found is None:
+                    i = len(text)
+                    break
+                i = found.end()
+                bracket = found.group()
+                if bracket == '"':
+                    in_string = True
+                elif bracket in "[{":
+                    depth += 1
+                else:
+                    depth -= 1
+                    if depth <= 0:
+                        return
+            offset = i - self.position
+            if len(text) - self.position > MAX_RECORD:
+                raise _too_large(index)
+            if not self.fill():
+                return
+
+
+def _too_large(index: int) -> InvalidInput:
+    return InvalidInput(f"record {index}: larger than {MAX_RECORD_TEXT}, the most a record may be")
 
 
 def write_csv(header: list[str], rows: Iterable[list[Any]], out: IO[str]) -> int:
@@ -147,6 +283,8 @@ def read_csv(
     except csv.Error as error:
         raise InvalidInput(f"line 1: malformed CSV ({error})") from None
     header = [h.strip().lstrip("\ufeff").lower() for h in header]
+    for name in header:
+        check_text(name, "line 1: the CSV header")
     missing = [c for c in required if c not in header]
     unknown = [c for c in header if c not in required and c not in optional]
     if missing or unknown:
@@ -173,13 +311,17 @@ def sniff_format(name: str, source: IO[str], choices: tuple[str, ...]) -> tuple[
     Returns the format and a stream positioned at the start of the content
     (stdin cannot seek, so the peeked text is put back in front).
     """
+    head = source.read(4096)
+    rest = _Chained(head, source)
+    # The UTF-16 and UTF-32 byte-order marks (FF FE, FE FF, 00 00 FE FF) as read with surrogateescape.
+    if head.startswith(("\udcff\udcfe", "\udcfe\udcff", "\x00\x00\udcfe\udcff")):
+        raise InvalidInput(f"{name} is UTF-16 or UTF-32 text (it starts with a byte-order mark); "
+                           "minidb reads UTF-8: convert it first, e.g. with iconv -t UTF-8")
     lowered = name.lower()
     for fmt in choices:
         extensions = {"vcard": (".vcf", ".vcard")}.get(fmt, (f".{fmt}",))
         if lowered.endswith(extensions):
-            return fmt, source
-    head = source.read(4096)
-    rest = _Chained(head, source)
+            return fmt, rest
     stripped = head.lstrip("\ufeff \t\r\n")
     if stripped.startswith("[") and "json" in choices:
         return "json", rest

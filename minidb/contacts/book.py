@@ -27,8 +27,9 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from minidb.db import Database, load
+from minidb.db.queries import KEY_RANGE
 from minidb.errors import Conflict, InvalidInput, MinidbError, NotFound, plural
-from minidb.formats import timestamp_from_json, timestamp_to_json
+from minidb.formats import check_text, timestamp_from_json, timestamp_to_json
 from minidb.search import like_pattern, search_key
 
 MAX_NAME = 200
@@ -41,7 +42,7 @@ TRIGRAM = 3
 
 
 def parse_name(text: str) -> str:
-    name = text.strip()
+    name = check_text(text, "name").strip()
     if not name:
         raise InvalidInput("name must not be blank")
     if len(name) > MAX_NAME:
@@ -71,7 +72,7 @@ def parse_phone(value: str, region: str) -> str:
     has none: the number itself is kept rather than the record refused.
     A number without a country code is read as one of ``region``.
     """
-    text = value.strip()
+    text = check_text(value, "phone").strip()
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
@@ -88,7 +89,7 @@ def parse_email(value: str) -> str:
     try:
         # check_deliverability=False: no DNS look-ups, so adding a contact
         # works offline and never waits on a resolver.
-        return validate_email(value.strip(), check_deliverability=False).normalized
+        return validate_email(check_text(value, "email").strip(), check_deliverability=False).normalized
     except EmailNotValidError as error:
         # The library ends its sentences with a period; ours may go on ("; nothing was imported").
         raise InvalidInput(f"email {value!r} is not valid: {str(error).rstrip('.')}") from None
@@ -100,7 +101,7 @@ def search_terms(text: str) -> dict[str, str | None]:
     ``digits`` is set only when the text has 3 or more digits (SPEC §4):
     "+44" should not match every British number.
     """
-    if not text.strip():
+    if not check_text(text, "search text").strip():
         raise InvalidInput("search text must not be blank")
     digits = phonenumbers.normalize_digits_only(text)  # also reads non-ASCII digits
     return {
@@ -293,7 +294,7 @@ class AddressBook:
         """The contacts with these ids, or NotFound naming every missing id."""
         found = {}
         for contact_id in ids:
-            row = self.q.get_contact(conn, id=contact_id)
+            row = self.q.get_contact(conn, id=contact_id) if contact_id in KEY_RANGE else None
             if row is not None:
                 found[contact_id] = contact_json(row)
         missing = [str(i) for i in ids if i not in found]

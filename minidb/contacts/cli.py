@@ -9,9 +9,11 @@ from typing import IO, Any
 
 import click
 
+from minidb import __version__
 from minidb.cli import (
     App,
     Settings,
+    closing_stream,
     db_option,
     emit_records,
     format_option,
@@ -22,6 +24,7 @@ from minidb.cli import (
     open_input,
     output_stream,
     print_json,
+    show_help_without_command,
     unique_ids,
 )
 from minidb.config import database_url
@@ -68,15 +71,17 @@ def resolve_region(option: str | None) -> str:
     return DEFAULT_REGION
 
 
-@click.group(cls=App, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=App, invoke_without_command=True,
+             context_settings={"help_option_names": ["-h", "--help"]})
 @db_option(URL_VARIABLES)
 @click.option("--region", metavar="CC",
               help=f"Region of phone numbers written without a country code (US, GB, …); "
               f"default: {REGION_VARIABLE}, then {DEFAULT_REGION}.")
-@click.version_option(package_name="minidb", message="%(prog)s %(version)s")
+@click.version_option(__version__, message="%(prog)s %(version)s")
 @click.pass_context
 def cli(ctx: click.Context, db_url: str | None, region: str | None) -> None:
     """A contact manager on SQLite (default) or PostgreSQL."""
+    show_help_without_command(ctx)
     ctx.obj = ContactSettings(database_url(db_url, URL_VARIABLES, "contacts.db"),
                               resolve_region(region))
 
@@ -214,13 +219,13 @@ def delete(settings: ContactSettings, ids: tuple[int, ...]) -> None:
 def export(settings: ContactSettings, fmt: str) -> None:
     """Write every contact to stdout, streamed."""
     out = output_stream()
-    with book_of(settings) as book:
+    with book_of(settings) as book, closing_stream(book.export()) as exported:
         if fmt == "json":
-            write_json_array(book.export(), out)
+            write_json_array(exported, out)
         elif fmt == "csv":
-            write_csv(CSV_HEADER, ([c["name"], c["phone"], c["email"]] for c in book.export()), out)
+            write_csv(CSV_HEADER, ([c["name"], c["phone"], c["email"]] for c in exported), out)
         else:
-            for contact in book.export():
+            for contact in exported:
                 out.write(card_text(contact))
     out.flush()
 

@@ -28,7 +28,6 @@ from minidb.db.urls import DatabaseURL
 from minidb.errors import MinidbError
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
-_TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -56,11 +55,18 @@ def read_only_error(db: Database) -> ReadOnlyDatabase:
 def _adapt_datetime(value: datetime) -> str:
     if value.tzinfo is None:
         raise ValueError("naive datetime: store timestamps as aware UTC datetimes")
-    return value.astimezone(UTC).strftime(_TIMESTAMP_FORMAT)
+    # Not strftime: glibc's %Y writes year 999 as '999', which fromisoformat refuses.
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def _convert_timestamp(raw: bytes) -> datetime:
-    return datetime.fromisoformat(raw.decode()).astimezone(UTC)
+    text = raw.decode()
+    try:
+        return datetime.fromisoformat(text).astimezone(UTC)
+    except ValueError:
+        # Years before 1000 as older minidb wrote them ('999-01-01T…'): still readable.
+        year, _, rest = text.partition("-")
+        return datetime.fromisoformat(f"{year:0>4}-{rest}").astimezone(UTC)
 
 
 def register_sqlite_types() -> None:

@@ -31,6 +31,11 @@ from typing import Any
 
 ENGINES = ("sqlite", "postgresql")
 
+#: The values a key can take on both engines (SQLite INTEGER, PostgreSQL bigint):
+#: an id outside it names no record, and must not reach a driver, which would
+#: fail (sqlite3: OverflowError) rather than find nothing.
+KEY_RANGE = range(-(2**63), 2**63)
+
 # What each kind of query returns; the single table of operation kinds.
 KINDS = {
     "many": "a list of rows",

@@ -8,9 +8,11 @@ from typing import Any
 
 import click
 
+from minidb import __version__
 from minidb.cli import (
     App,
     Settings,
+    closing_stream,
     db_option,
     emit_records,
     format_option,
@@ -21,6 +23,7 @@ from minidb.cli import (
     open_input,
     output_stream,
     print_json,
+    show_help_without_command,
     unique_ids,
 )
 from minidb.config import database_url
@@ -44,12 +47,14 @@ URL_VARIABLES = ("TODO_DATABASE_URL",)
 CSV_HEADER = ["id", *RECORD_FIELDS]
 
 
-@click.group(cls=App, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=App, invoke_without_command=True,
+             context_settings={"help_option_names": ["-h", "--help"]})
 @db_option(URL_VARIABLES)
-@click.version_option(package_name="minidb", message="%(prog)s %(version)s")
+@click.version_option(__version__, message="%(prog)s %(version)s")
 @click.pass_context
 def cli(ctx: click.Context, db_url: str | None) -> None:
     """A to-do list on SQLite (default) or PostgreSQL."""
+    show_help_without_command(ctx)
     ctx.obj = Settings("todo", database_url(db_url, URL_VARIABLES, "todo.db"))
 
 
@@ -227,11 +232,11 @@ def delete(settings: Settings, ids: tuple[int, ...]) -> None:
 def export(settings: Settings, fmt: str) -> None:
     """Write every task to stdout, streamed."""
     out = output_stream()
-    with tasks_of(settings) as tasks:
+    with tasks_of(settings) as tasks, closing_stream(tasks.export()) as exported:
         if fmt == "json":
-            write_json_array(tasks.export(), out)
+            write_json_array(exported, out)
         else:
-            write_csv(CSV_HEADER, (_csv_row(t) for t in tasks.export()), out)
+            write_csv(CSV_HEADER, (_csv_row(t) for t in exported), out)
     out.flush()
 
 

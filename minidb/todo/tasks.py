@@ -14,21 +14,22 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from minidb.db import Database, load
+from minidb.db.queries import KEY_RANGE
 from minidb.errors import InvalidInput, NotFound, plural
-from minidb.formats import date_to_json, timestamp_from_json, timestamp_to_json
+from minidb.formats import check_text, date_to_json, timestamp_from_json, timestamp_to_json
 from minidb.search import like_pattern, search_key
 
 PRIORITIES = ("high", "medium", "low")
 MAX_DESCRIPTION = 1000
 _TAG = re.compile(r"[a-z0-9_-]{1,50}")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 # --- validation: every check raises InvalidInput (exit 2) with a clear message
 
 
 def parse_description(text: str) -> str:
-    description = text.strip()
+    description = check_text(text, "description").strip()
     if not description:
         raise InvalidInput("description must not be blank")
     if len(description) > MAX_DESCRIPTION:
@@ -41,7 +42,7 @@ def parse_description(text: str) -> str:
 def parse_priority(value: str | None) -> str | None:
     if value is None:
         return None
-    priority = value.strip().lower()
+    priority = check_text(value, "priority").strip().lower()
     if priority not in PRIORITIES:
         raise InvalidInput(f"priority must be one of {', '.join(PRIORITIES)}, not {value!r}")
     return priority
@@ -50,7 +51,7 @@ def parse_priority(value: str | None) -> str | None:
 def parse_due(value: str | None) -> date | None:
     if value is None:
         return None
-    if not _DATE.fullmatch(value.strip()):
+    if not _DATE.fullmatch(check_text(value, "due date").strip()):
         raise InvalidInput(f"due date must be YYYY-MM-DD, not {value!r}")
     try:
         return date.fromisoformat(value.strip())
@@ -59,7 +60,7 @@ def parse_due(value: str | None) -> date | None:
 
 
 def parse_tag(value: str) -> str:
-    tag = value.strip().lower()
+    tag = check_text(value, "tag").strip().lower()
     if not _TAG.fullmatch(tag):
         raise InvalidInput(
             f"tag {value!r} must be 1-50 letters, digits, '-' or '_' (no spaces or other signs)"
@@ -201,7 +202,7 @@ class TaskList:
                 conn, "list_tasks",
                 completed=completed,
                 tag=tag,
-                pattern=None if search is None else like_pattern(search),
+                pattern=None if search is None else like_pattern(check_text(search, "search text")),
             ):
                 yield task_json(row)
 
@@ -213,7 +214,7 @@ class TaskList:
         """The tasks with these ids, or NotFound naming every missing id."""
         found = {}
         for task_id in ids:
-            row = self.q.get_task(conn, id=task_id)
+            row = self.q.get_task(conn, id=task_id) if task_id in KEY_RANGE else None
             if row is not None:
                 found[task_id] = task_json(row)
         missing = [str(i) for i in ids if i not in found]

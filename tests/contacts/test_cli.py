@@ -160,6 +160,18 @@ def test_show_of_an_unknown_id_exits_1(contacts) -> None:
     assert outcome(contacts("show", "9")) == (1, "", "Error: no contact with id 9; nothing was changed\n")
 
 
+BEYOND_64_BITS = ["99999999999999999999", str(2**63), "-" + str(2**63 + 1)]
+
+
+@pytest.mark.parametrize("huge", BEYOND_64_BITS)
+def test_an_id_beyond_64_bits_is_an_unknown_id(contacts, contacts_json, huge: str) -> None:
+    contacts("add", "Ada")
+    for command in (["show"], ["delete", "1"], ["update", "--name", "x"]):
+        assert outcome(contacts(*command, "--", huge)) == (
+            1, "", f"Error: no contact with id {huge}; nothing was changed\n"), command
+    assert contacts_json("show", "1")["name"] == "Ada"
+
+
 def test_ids_must_be_integers(contacts) -> None:
     result = contacts("show", "one")
     assert (result.exit_code, result.stdout) == (2, "")
@@ -256,6 +268,30 @@ def test_unknown_options_are_one_error_line_exit_2(contacts) -> None:
     result = contacts("list", "--bogus")
     assert outcome(result) == (2, "", "Error: No such option '--bogus' "
                                       "(see 'python -m minidb.contacts list --help')\n")
+
+
+NUL = "contains a NUL character (character 2), which cannot be stored"
+NOT_UTF8 = "is not UTF-8 text (byte 0xFF at character 2)"  # how Python hands over an argv byte
+SURROGATE = "contains a lone surrogate (U+D800 at character 2), which is not text"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["add", "A\x00b"], f"name {NUL}"),
+        (["add", "A\udcffb"], f"name {NOT_UTF8}"),
+        (["add", "Ada", "--phone", "2\x00025550123"], f"phone {NUL}"),
+        (["add", "Ada", "--email", "a\ud800@example.com"], f"email {SURROGATE}"),
+        (["update", "1", "--name", "A\ud800"], f"name {SURROGATE}"),
+        (["update", "1", "--email", "a\x00@example.com"], f"email {NUL}"),
+        (["find", "A\udcff"], f"search text {NOT_UTF8}"),
+    ],
+)
+def test_nul_and_lone_surrogates_are_refused_in_every_text_on_both_engines(contacts, contacts_json, args,
+                                                                          message) -> None:
+    before = contacts_json("add", "Keep Me")
+    assert outcome(contacts(*args)) == (2, "", f"Error: {message}\n")
+    assert contacts_json("list") == [before]
 
 
 def test_json_output_is_utf8_and_nothing_else(contacts) -> None:

@@ -6,7 +6,12 @@ import json
 import subprocess
 import sys
 
-from tests.harness.crash import REPO, assert_consistent, kill_import_half_way
+from tests.harness.crash import (
+    REPO,
+    assert_consistent,
+    import_with_the_backend_killed_half_way,
+    kill_import_half_way,
+)
 
 RECORDS = 100_000
 
@@ -27,3 +32,13 @@ def test_an_import_killed_half_way_leaves_nothing_and_the_next_command_works(con
     assert (found.returncode, found.stdout) == (0, "No contacts match 'imported'.\n")
     after = contacts(contacts_url, "add", "After Import", "--email", "imported1@example.com")
     assert after.returncode == 0, after.stderr
+
+
+def test_a_postgres_connection_killed_mid_import_is_one_error_line(databases, postgres_server) -> None:
+    url = databases.new("postgresql", "contacts")
+    status, stderr = import_with_the_backend_killed_half_way(
+        "contacts", url, postgres_server, ({"name": f"Person {i}"} for i in range(20_000)))
+    assert status == 1
+    assert stderr.startswith("Error: lost the connection to the database (")
+    assert stderr.count("\n") == 1, stderr
+    assert json.loads(contacts(url, "list", "--json").stdout) == []  # nothing of the import was kept

@@ -254,3 +254,93 @@ def test_a_large_import_and_export_stream_past_the_batch_size(contacts, tmp_path
     assert [(c["name"], c["phone"], c["email"]) for c in exported] == [
         (r["name"], r["phone"], r["email"]) for r in records]
     assert contacts("export", "--format", "vcard").stdout.count("BEGIN:VCARD") == 2500
+
+
+# --- hostile files: exit 2 naming the record, never "unexpected", nothing imported
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "message"),
+    [
+        ("name\nAda\n".encode("utf-16"), "c.csv",
+         "{path} is UTF-16 or UTF-32 text (it starts with a byte-order mark); minidb reads UTF-8: "
+         "convert it first, e.g. with iconv -t UTF-8"),
+        (b'[{"name": "Ada"}, {"name": "Zo\xeb"}]', "c.json",
+         "record 2: name is not UTF-8 text (byte 0xEB at character 3)"),
+        (b"name,phone,email\nAda,,\nZo\xeb,,\n", "c.csv",
+         "line 3: name is not UTF-8 text (byte 0xEB at character 3)"),
+        (b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Zo\xeb\r\nEND:VCARD\r\n", "c.vcf",
+         "card 1: name is not UTF-8 text (byte 0xEB at character 3)"),
+        (b"[" * 100_000, "c.json", "record 1: nested too deeply"),
+        (b'[{"name": "\\udfff"}]', "c.json",
+         "record 1: name contains a lone surrogate (U+DFFF at character 1), which is not text"),
+        (b'[{"name": "Ada", "email": "ada\\u0000@example.com"}]', "c.json",
+         "record 1: email contains a NUL character (character 4), which cannot be stored"),
+        (b"name,phone,email\nAda,+1 202 555 0123\x00,\n", "c.csv",
+         "line 2: phone contains a NUL character (character 16), which cannot be stored"),
+        (b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ada\r\nEMAIL:ada\x00@example.com\r\nEND:VCARD\r\n", "c.vcf",
+         "card 1: email contains a NUL character (character 4), which cannot be stored"),
+        (b'[{"name": "Ada", "id": ' + b"9" * 5000 + b"}]", "c.json",
+         "record 1: a number has more than 4300 digits"),
+        (b'[{"name": "Ada", "created_at": "0001-01-01T00:00:00+14:00"}]', "c.json",
+         "record 1: created_at: '0001-01-01T00:00:00+14:00' is out of range: years 1-9999 in UTC"),
+        (b'[{"name": "' + b"x" * (3 << 20) + b'"}]', "c.json",
+         "record 1: larger than 1 MiB, the most a record may be"),
+        (b"BEGIN:VCARD\r\nVERSION:2.1\r\nFN;CHARSET=NOPE-9:Zo\xeb\r\nEND:VCARD\r\n", "c.vcf",
+         "card 1: FN: unknown CHARSET NOPE-9"),
+        (b"BEGIN:VCARD\r\nFN:Ada\r\nEND:VCARD\r\nBEGIN:VCARD\r\nVERSION:3.0\r\nFN:"
+         + b"\r\n ".join([b"x" * 70] * 30_000) + b"\r\nEND:VCARD\r\n", "c.vcf",
+         "card 2: line 6: a property larger than 1 MiB, the most it may be"),
+    ],
+    ids=["utf-16", "latin-1 json", "latin-1 csv", "latin-1 vcard", "deep", "surrogate", "nul json", "nul csv",
+         "nul vcard", "long number", "year 0", "huge record", "unknown charset of the name", "huge name"],
+)
+def test_a_hostile_file_imports_nothing_and_exits_2_naming_the_record(contacts, tmp_path, content, name,
+                                                                     message) -> None:
+    contacts("add", "Existing")
+    path = tmp_path / name
+    path.write_bytes(content)
+    assert outcome(contacts("import", str(path))) == (
+        2, "", f"Error: {message.format(path=path)}; nothing was imported\n")
+    assert summary(contacts) == [("Existing", None, None)]
+
+
+def test_a_property_minidb_does_not_model_never_fails_its_card(contacts, contacts_json, tmp_path) -> None:
+    """A PHOTO that is not base64, a NOTE in a charset nobody knows, an X- property
+    folded over thousands of lines: the cards import, with what minidb keeps."""
+    long_folded = "X-HUGE:" + "\r\n ".join("y" * 70 for _ in range(20_000))  # over 1 MiB: not modelled
+    path = tmp_path / "odd.vcf"
+    path.write_bytes(
+        b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ada\r\nPHOTO;ENCODING=b;TYPE=JPEG:!!!not base64***\r\n"
+        b"TEL:+442083661177\r\nEND:VCARD\r\n"
+        b"BEGIN:VCARD\r\nVERSION:2.1\r\nFN:Bob\r\nNOTE;CHARSET=NOPE-9;ENCODING=QUOTED-PRINTABLE:caf=E9=\r\n"
+        b" au lait\r\nNOTE;CHARSET=NOPE-9:caf\xe9\r\nEMAIL:bob@example.com\r\nEND:VCARD\r\n"
+        b"BEGIN:VCARD\r\nVERSION:3.0\r\n" + long_folded.encode() + b"\r\nFN:Cy\r\nEND:VCARD\r\n")
+    assert outcome(contacts("import", str(path))) == (0, "Imported 3 contacts.\n", "")
+    assert [(c["name"], c["phone"], c["email"]) for c in contacts_json("list")] == [
+        ("Ada", "+442083661177", None), ("Bob", None, "bob@example.com"), ("Cy", None, None)]
+
+
+def test_8_bit_text_in_a_declared_charset_is_decoded_with_it(contacts, contacts_json, tmp_path) -> None:
+    path = tmp_path / "old-phone.vcf"
+    path.write_bytes(b"BEGIN:VCARD\r\nVERSION:2.1\r\nN;CHARSET=ISO-8859-1:\xc5ngstr\xf6m;Zo\xeb\r\n"
+                     b"FN;CHARSET=ISO-8859-1:Zo\xeb \xc5ngstr\xf6m\r\nEND:VCARD\r\n"
+                     b"BEGIN:VCARD\r\nVERSION:2.1\r\nN;CHARSET=WINDOWS-1252:\x80uro;J\xe9r\xf4me\r\nEND:VCARD\r\n")
+    assert outcome(contacts("import", str(path))) == (0, "Imported 2 contacts.\n", "")
+    assert [c["name"] for c in contacts_json("list")] == ["Jérôme €uro", "Zoë Ångström"]
+
+
+@pytest.mark.parametrize("zone", ["America/New_York", "Asia/Tokyo"])
+def test_timestamps_from_year_1_to_9999_read_back_exactly(contacts, contacts_url, contacts_json,
+                                                          zone) -> None:
+    if contacts_url.startswith("postgresql"):
+        import psycopg
+
+        with psycopg.connect(contacts_url, autocommit=True) as conn:
+            conn.execute(f"ALTER DATABASE {conn.info.dbname} SET timezone = '{zone}'")
+    records = [{"name": "Ancient", "created_at": "0001-01-01T00:00:00Z",
+                "updated_at": "0999-06-30T12:00:00Z"},
+               {"name": "Future", "created_at": "9999-12-31T23:59:59.999999Z",
+                "updated_at": "9999-12-31T23:59:59.999999Z"}]
+    assert outcome(contacts("import", "-", input=json.dumps(records))) == (0, "Imported 2 contacts.\n", "")
+    assert [{k: c[k] for k in ("name", "created_at", "updated_at")} for c in contacts_json("list")] == records

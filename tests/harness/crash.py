@@ -46,3 +46,43 @@ def assert_consistent(url: str, orphans_sql: str | None = None) -> None:
             assert db.conn.execute("PRAGMA foreign_key_check").fetchall() == []
         elif orphans_sql:
             assert db.conn.execute(orphans_sql).fetchone()["n"] == 0
+
+
+def import_with_the_backend_killed_half_way(app: str, url: str, admin_url: str,
+                                            records: Iterable[dict]) -> tuple[int, str]:
+    """Import ``records`` into PostgreSQL ``url``; half-way, end the server process serving it.
+
+    The first half goes in and the importer waits, inside its transaction,
+    for the rest; then pg_terminate_backend ends its connection (as an
+    administrator or a failover would), the second half follows, and the
+    importer meets the dead connection in the middle of a batch. Returns
+    the exit status and stderr.
+    """
+    import psycopg
+
+    records = list(records)
+    half = len(records) // 2
+    child = subprocess.Popen([sys.executable, "-m", f"minidb.{app}", "--db", url, "import", "-"],
+                             cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    assert child.stdin is not None and child.stderr is not None
+    child.stdin.write("[\n" + "".join(json.dumps(r) + ",\n" for r in records[:half]))
+    child.stdin.flush()
+    name = url.rsplit("/", 1)[1].split("?")[0]
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        deadline = time.monotonic() + 30
+        while True:
+            killed = admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = %s AND state = 'idle in transaction'", (name,)).fetchall()
+            if killed:
+                break
+            assert child.poll() is None and time.monotonic() < deadline, child.stderr.read()
+            time.sleep(0.05)
+    try:
+        child.stdin.write(",\n".join(json.dumps(r) for r in records[half:]) + "\n]\n")
+        child.stdin.close()
+    except BrokenPipeError:
+        pass  # it had already found the connection gone
+    stderr = child.stderr.read()
+    return child.wait(timeout=60), stderr

@@ -127,6 +127,21 @@ def test_show_of_an_unknown_id_exits_1(todo) -> None:
         1, "", "Error: no task with id 42; nothing was changed\n")
 
 
+BEYOND_64_BITS = ["99999999999999999999", str(2**63), "-" + str(2**63 + 1)]
+
+
+@pytest.mark.parametrize("huge", BEYOND_64_BITS)
+def test_an_id_beyond_64_bits_is_an_unknown_id(todo, todo_json, huge: str) -> None:
+    todo("add", "a")
+    for command in (["show"], ["done", "1"], ["reopen", "1"], ["delete", "1"]):
+        result = todo(*command, "--", huge)
+        assert (result.exit_code, result.stdout, result.stderr) == (
+            1, "", f"Error: no task with id {huge}; nothing was changed\n"), command
+    result = todo("edit", "--priority", "low", "--", huge)
+    assert (result.exit_code, result.stderr) == (1, f"Error: no task with id {huge}; nothing was changed\n")
+    assert todo_json("show", "1")["completed"] is False
+
+
 def test_ids_must_be_integers(todo) -> None:
     result = todo("show", "abc")
     assert result.exit_code == 2
@@ -220,6 +235,30 @@ def test_hostile_text_round_trips_exactly(todo, todo_json, text: str) -> None:
     assert todo_json("show", "1")["description"] == text
     assert [t["description"] for t in todo_json("list", "--search", text)] == [text]
     assert todo("list").stdout.startswith(f"   1 [ ] {text}")
+
+
+NUL = "contains a NUL character (character 2), which cannot be stored"
+NOT_UTF8 = "is not UTF-8 text (byte 0xFF at character 2)"  # how Python hands over an argv byte
+SURROGATE = "contains a lone surrogate (U+D800 at character 2), which is not text"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["add", "a\x00b"], f"description {NUL}"),
+        (["add", "a\udcffb"], f"description {NOT_UTF8}"),
+        (["add", "x", "--tag", "a\x00"], f"tag {NUL}"),
+        (["edit", "1", "--description", "a\ud800"], f"description {SURROGATE}"),
+        (["edit", "1", "--tag", "a\udcff"], f"tag {NOT_UTF8}"),
+        (["list", "--search", "a\x00"], f"search text {NUL}"),
+    ],
+)
+def test_nul_and_lone_surrogates_are_refused_in_every_text_on_both_engines(todo, todo_json, args,
+                                                                          message) -> None:
+    before = todo_json("add", "keep me")
+    result = todo(*args)
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", f"Error: {message}\n")
+    assert todo_json("list", "--all") == [before]
 
 
 def test_json_output_is_utf8_and_nothing_else(todo) -> None:

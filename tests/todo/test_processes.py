@@ -27,6 +27,13 @@ def test_python_dash_m_runs_the_cli(todo_url: str) -> None:
     assert (listed.returncode, listed.stdout, listed.stderr) == (0, "   1 [ ] from a process\n", "")
 
 
+def test_an_argument_that_is_not_utf8_is_refused_with_exit_2(todo_url: str) -> None:
+    result = subprocess.run([sys.executable, "-m", "minidb.todo", "--db", todo_url, "add", b"caf\xe9"],
+                            cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert (result.returncode, result.stdout, result.stderr) == (
+        2, "", "Error: description is not UTF-8 text (byte 0xE9 at character 4)\n")
+
+
 def test_concurrent_adds_from_8_processes_lose_nothing(new_database) -> None:
     # A database nobody has used yet: the first runs also race to migrate it.
     url = new_database("todo", migrated=False)

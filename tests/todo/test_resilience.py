@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 import time
 
-from tests.harness.crash import assert_consistent, kill_import_half_way
+from tests.harness.crash import (
+    assert_consistent,
+    import_with_the_backend_killed_half_way,
+    kill_import_half_way,
+)
 from tests.harness.postgres import database_url, running_cluster
 from tests.todo.test_processes import todo
 
@@ -38,3 +42,14 @@ def test_postgres_restarted_between_commands_then_stopped() -> None:
         assert stopped.returncode == 1
         assert stopped.stderr.startswith(f"Error: cannot connect to {url}: ")
         assert stopped.stderr.count("\n") == 1
+
+
+def test_a_postgres_connection_killed_mid_import_is_one_error_line(databases, postgres_server) -> None:
+    url = databases.new("postgresql", "todo")
+    status, stderr = import_with_the_backend_killed_half_way(
+        "todo", url, postgres_server, ({"description": f"task {i}", "tags": ["t"]} for i in range(20_000)))
+    assert status == 1
+    assert stderr.startswith("Error: lost the connection to the database (")
+    assert stderr.count("\n") == 1, stderr
+    listed = todo("--db", url, "list", "--all", "--json")
+    assert (listed.returncode, listed.stdout) == (0, "[]\n")  # nothing of the import was kept

@@ -130,3 +130,106 @@ def test_moving_between_engines_keeps_every_field(databases, tmp_path, source, t
     path.write_text(run(source_url, "export", "--format", fmt), encoding="utf-8")
     assert run(target_url, "import", str(path)) == "Imported 2 tasks.\n"
     assert run(target_url, "export") == run(source_url, "export")  # ids too: both start at 1
+
+
+# --- hostile files: exit 2 naming the record, never "unexpected", nothing imported
+
+BEYOND_THE_RECORD_LIMIT = 3 << 20  # characters; the limit is 1 MiB
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "message"),
+    [
+        ("[]".encode("utf-16"), "t.json",
+         "{path} is UTF-16 or UTF-32 text (it starts with a byte-order mark); minidb reads UTF-8: "
+         "convert it first, e.g. with iconv -t UTF-8"),
+        (b'[{"description": "ok"}, {"description": "caf\xe9"}]', "t.json",
+         "record 2: description is not UTF-8 text (byte 0xE9 at character 4)"),
+        (b"description\nok\ncaf\xe9\n", "t.csv",
+         "line 3: description is not UTF-8 text (byte 0xE9 at character 4)"),
+        (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 20, "t.csv",
+         "line 1: the CSV header is not UTF-8 text (byte 0x89 at character 1)"),
+        (b"[" * 100_000, "t.json", "record 1: nested too deeply"),
+        (b'[{"description": "ok"}, {"description": "\\ud800"}]', "t.json",
+         "record 2: description contains a lone surrogate (U+D800 at character 1), which is not text"),
+        (b'[{"description": "a\\u0000b"}]', "t.json",
+         "record 1: description contains a NUL character (character 2), which cannot be stored"),
+        (b"description\na\x00b\n", "t.csv",
+         "line 2: description contains a NUL character (character 2), which cannot be stored"),
+        (b'[{"description": "x", "tags": ["ok", "a\\u0000"]}]', "t.json",
+         "record 1: tag contains a NUL character (character 2), which cannot be stored"),
+        (b'[{"description": "x", "completed": ' + b"1" * 5000 + b"}]", "t.json",
+         "record 1: a number has more than 4300 digits"),
+        (b'[{"description": "x", "created_at": "0001-01-01T00:00:00+14:00"}]', "t.json",
+         "record 1: created_at: '0001-01-01T00:00:00+14:00' is out of range: years 1-9999 in UTC"),
+        (b'[{"description": "x", "completed": true, "completed_at": "9999-12-31T23:59:59-00:01"}]', "t.json",
+         "record 1: completed_at: '9999-12-31T23:59:59-00:01' is out of range: years 1-9999 in UTC"),
+        (b'[{"description": "ok"}, {"description": "' + b"x" * BEYOND_THE_RECORD_LIMIT + b'"}]', "t.json",
+         "record 2: larger than 1 MiB, the most a record may be"),
+        # Text quoted from the file cannot break the one-line rule.
+        (b'[{"description": "x", "bad\\nkey\\u0000": 1}]', "t.json",
+         "record 1: unknown field(s) bad\\nkey\\x00"),
+    ],
+    ids=["utf-16", "latin-1 json", "latin-1 csv", "binary", "deep", "surrogate", "nul json", "nul csv",
+         "nul tag", "long number", "year 0", "year 10000", "huge record", "line break in a key"],
+)
+def test_a_hostile_file_imports_nothing_and_exits_2_naming_the_record(todo, todo_json, tmp_path, content,
+                                                                     name, message) -> None:
+    todo("add", "existing")
+    path = tmp_path / name
+    path.write_bytes(content)
+    result = todo("import", str(path))
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        2, "", f"Error: {message.format(path=path)}\n")
+    assert [t["description"] for t in todo_json("list", "--all")] == ["existing"]
+
+
+# --- what is stored reads back exactly, on both engines
+
+
+def far_from_utc(url: str, zone: str) -> None:
+    """Make PostgreSQL sessions on this database default to ``zone`` (SQLite has no zones)."""
+    if url.startswith("postgresql"):
+        import psycopg
+
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(f"ALTER DATABASE {conn.info.dbname} SET timezone = '{zone}'")
+
+
+EDGES_OF_TIME = [
+    {"description": "year 1", "completed": True, "due": "0001-01-01",
+     "created_at": "0001-01-01T00:00:00Z", "completed_at": "0001-01-01T00:00:00.000001Z"},
+    {"description": "year 999", "completed": False, "due": "0999-12-31",
+     "created_at": "0999-01-01T00:00:00Z"},
+    {"description": "year 9999", "completed": True, "due": "9999-12-31",
+     "created_at": "9999-12-31T23:59:59.999999Z", "completed_at": "9999-12-31T23:59:59Z"},
+]
+
+
+@pytest.mark.parametrize("zone", ["America/New_York", "Asia/Tokyo"])
+def test_timestamps_and_dates_from_year_1_to_9999_read_back_exactly(todo, todo_url, todo_json, zone) -> None:
+    far_from_utc(todo_url, zone)
+    result = todo("import", "-", input=json.dumps(EDGES_OF_TIME))
+    assert (result.exit_code, result.stderr) == (0, "")
+    exported = json.loads(todo("export").stdout)
+    assert [{k: t[k] for k in ("description", "due", "created_at", "completed_at")} for t in exported] == [
+        {"description": r["description"], "due": r["due"], "created_at": r["created_at"],
+         "completed_at": r.get("completed_at")} for r in EDGES_OF_TIME]
+    assert [t["description"] for t in todo_json("list", "--all")] == ["year 1", "year 999", "year 9999"]
+    assert todo("show", "2").exit_code == 0
+
+
+def test_a_sqlite_database_with_a_3_digit_year_written_by_an_older_minidb_reads_again(databases) -> None:
+    import sqlite3
+
+    from click.testing import CliRunner
+
+    from minidb.todo.cli import cli
+
+    url = databases.new("sqlite", "todo")
+    with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
+        conn.execute("INSERT INTO tasks (description, search_key, completed, created_at) "
+                     "VALUES ('old', 'old', 0, '999-01-01T00:00:00.000000Z')")
+    result = CliRunner().invoke(cli, ["--db", url, "export"])
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)[0]["created_at"] == "0999-01-01T00:00:00Z"
