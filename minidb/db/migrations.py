@@ -24,8 +24,9 @@ from pathlib import Path
 
 from minidb.db.connection import Database, register_sqlite_types
 from minidb.db.queries import load
+from minidb.distribution import package_folder
 
-MIGRATIONS_ROOT = Path(__file__).resolve().parents[2] / "migrations"
+MIGRATIONS_ROOT = package_folder("migrations")
 
 
 def migrations_dir(app: str, engine: str) -> Path:
