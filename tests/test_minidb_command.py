@@ -171,12 +171,17 @@ def test_each_shell_gets_a_completion_script(shell):
     assert "_MINIDB_COMPLETE=" + f"{shell}_complete" in result.stdout
 
 
-@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
-def test_the_bash_script_completes_in_bash(tmp_path):
-    # What the README's line in ~/.bashrc does, then a TAB after `minidb to`.
+def shell_environment(tmp_path: Path) -> dict[str, str]:
+    """A PATH on which `minidb` is this checkout's, as after `pip install`."""
     launcher = tmp_path / "minidb"
     launcher.write_text(f"#!/bin/sh\ncd {REPO} && exec {sys.executable} -m minidb \"$@\"\n")
     launcher.chmod(0o755)
+    return {**os.environ, "PATH": f"{tmp_path}{os.pathsep}{os.environ['PATH']}", "HOME": str(tmp_path)}
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_the_bash_script_completes_in_bash(tmp_path):
+    # What the README's line in ~/.bashrc does, then a TAB after `minidb to`.
     script = (
         'eval "$(_MINIDB_COMPLETE=bash_source minidb)"\n'
         "COMP_WORDS=(minidb to); COMP_CWORD=1; _minidb_completion minidb\n"
@@ -184,10 +189,33 @@ def test_the_bash_script_completes_in_bash(tmp_path):
         "COMP_WORDS=(minidb todo ''); COMP_CWORD=2; _minidb_completion minidb\n"
         'echo "${COMPREPLY[@]}"\n'
     )
-    env = {**os.environ, "PATH": f"{tmp_path}{os.pathsep}{os.environ['PATH']}"}
-    result = subprocess.run(["bash", "--norc", "--noprofile", "-c", script], env=env,
+    result = subprocess.run(["bash", "--norc", "--noprofile", "-c", script], env=shell_environment(tmp_path),
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     first, second = result.stdout.splitlines()
     assert first == "todo"
     assert {"add", "list", "done"} <= set(second.split())
+
+
+@pytest.mark.skipif(shutil.which("fish") is None, reason="needs fish")
+def test_the_fish_script_completes_in_fish(tmp_path):
+    # The README's line in config.fish, then what fish offers after `minidb to` and `minidb todo li`.
+    script = ("_MINIDB_COMPLETE=fish_source minidb | source\n"
+              "complete -C 'minidb to'\n"
+              "complete -C 'minidb todo li'\n")
+    result = subprocess.run(["fish", "--no-config", "-c", script], env=shell_environment(tmp_path),
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [f"todo\t{APPS['todo'][2]}", "list\tList tasks: pending by default"]
+
+
+@pytest.mark.skipif(shutil.which("zsh") is None, reason="needs zsh")
+def test_the_zsh_script_registers_with_zsh_completion(tmp_path):
+    # The README's line in ~/.zshrc, after compinit: minidb gets its completion function.
+    script = ('autoload -Uz compinit && compinit -u -D\n'
+              'eval "$(_MINIDB_COMPLETE=zsh_source minidb)"\n'
+              'print -r -- "$_comps[minidb]"\n')
+    result = subprocess.run(["zsh", "-f", "-c", script], env=shell_environment(tmp_path),
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "_minidb_completion\n"
