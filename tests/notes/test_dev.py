@@ -6,6 +6,7 @@ on 127.0.0.1, and Ctrl-C stops both; with MONGODB_URI set it starts nothing.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -177,3 +178,23 @@ def test_two_dev_sessions_cannot_share_one_data_dir(ferretdb_binary, tmp_path):
     assert second.returncode == 1
     assert "another 'minidb notes dev'" in second.stderr, second.stderr
     assert "Traceback" not in second.stderr
+
+
+def test_minidb_notes_runs_the_flask_commands(mongodb_uri, tmp_path):
+    env = dev_environment(tmp_path / "data", None, mongodb_uri)
+
+    def notes(*args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "minidb", "notes", *args], cwd=tmp_path, env=env,
+                              input=input, capture_output=True, text=True, timeout=60)
+
+    ready = notes("init-db")
+    assert ready.returncode == 0, ready.stderr
+    assert ready.stdout.startswith("Indexes ready: ")
+    line = ('{"_id": {"$oid": "6b072c1eb28d1c39bdc7d803"}, "title": "Kept", "content": "", "tags": [], '
+            '"created_at": {"$date": "2026-11-25T18:42:38.043Z"}, '
+            '"updated_at": {"$date": "2026-11-25T18:42:38.043Z"}, "version": 1}')
+    imported = notes("import", "-", input=line + "\n")
+    assert imported.returncode == 0, imported.stderr
+    exported = notes("export")
+    assert exported.returncode == 0, exported.stderr
+    assert [json.loads(row)["title"] for row in exported.stdout.splitlines()] == ["Kept"]
