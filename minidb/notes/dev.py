@@ -20,6 +20,7 @@ from types import FrameType
 import click
 from flask import Flask
 from flask.cli import FlaskGroup, run_command
+from werkzeug.serving import run_simple
 
 from minidb.config import data_dir
 from minidb.notes import close_app, create_app, ferretdb
@@ -55,11 +56,9 @@ def dev(port: int, ferretdb_binary: Path | None) -> None:
         else:
             uri = running.enter_context(_local_ferretdb(ferretdb_binary or ferretdb.default_binary()))
         app = create_app({"MONGODB_URI": uri})
-        # FerretDB's shutdown waits seconds for connected clients, so the app's go first.
+        # FerretDB's shutdown waits seconds for connected clients: the app's connections close first.
         running.callback(close_app, app)
         click.echo(f"Notes API and web UI: http://127.0.0.1:{port}/ (Ctrl-C stops)", err=True)
-        from werkzeug.serving import run_simple
-
         # Returns on Ctrl-C (werkzeug catches the KeyboardInterrupt); FerretDB stops after it.
         run_simple("127.0.0.1", port, app, threaded=True)
 
@@ -72,8 +71,10 @@ def _local_ferretdb(binary: Path) -> Iterator[str]:
             click.echo(f"Building FerretDB {ferretdb.FERRETDB_VERSION} into {binary} "
                        "(once; needs Go and a few minutes)…", err=True)
             ferretdb.build(binary)
+        # Notes are personal data: only their owner may read the folders.
+        data_dir().mkdir(mode=0o700, parents=True, exist_ok=True)
         folder = data_dir() / "ferretdb"
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, exist_ok=True)
         with _exclusive(folder):
             server = ferretdb.start_ferretdb(binary, folder, stop_with_parent=True)
             try:

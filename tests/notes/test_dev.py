@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -114,6 +115,8 @@ def test_dev_serves_the_api_on_ferretdb_with_its_data_in_the_data_dir(ferretdb_b
     assert not is_running(process.pid)
     assert_gone(server)
     assert any((tmp_path / "data" / "ferretdb" / "data").iterdir()), "no FerretDB files in the data dir"
+    for folder in (tmp_path / "data", tmp_path / "data" / "ferretdb"):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder  # the notes are personal data
 
     # The note lives in the data dir: the next session sees it.
     with notes_dev(env, free_port()) as (process, base):
