@@ -32,9 +32,10 @@ from typing import Any
 
 from minidb.db.connection import READ_ONLY_SQLSTATE, Database, read_only_error, register_sqlite_types
 from minidb.db.queries import load
+from minidb.distribution import package_folder
 from minidb.errors import MinidbError
 
-MIGRATIONS_ROOT = Path(__file__).resolve().parents[2] / "migrations"
+MIGRATIONS_ROOT = package_folder("migrations")
 ENGINES = ("sqlite", "postgresql")
 INSUFFICIENT_PRIVILEGE_SQLSTATE = "42501"
 DUPLICATE_TABLE_SQLSTATE = "42P07"

@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from minidb.distribution import package_folder
+
 ENGINES = ("sqlite", "postgresql")
 
 #: The values a key can take on both engines (SQLite INTEGER, PostgreSQL bigint):
@@ -484,4 +486,4 @@ def load(app: str, engine: str, root: Path | None = None) -> Queries:
     return Queries((root or SQL_ROOT) / app, engine)
 
 
-SQL_ROOT = Path(__file__).resolve().parents[2] / "sql"
+SQL_ROOT = package_folder("sql")
