@@ -127,9 +127,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from minidb.notes.api import bp
     from minidb.notes.cli import register_commands
+    from minidb.notes.web import bp as web_bp
 
     register_error_handlers(app)
     app.register_blueprint(bp)
+    app.register_blueprint(web_bp)
     register_commands(app)
     return app
 
