@@ -136,6 +136,14 @@ class Page:
             ".map(e => e.textContent)"
         )
 
+    def article_text(self, note_id: str) -> str | None:
+        """The note's article as text (read in one go: articles are redrawn when notes change)."""
+        return self.text(f'article[data-note-id="{note_id}"]')
+
+    def click_note_button(self, note_id: str, action: str) -> None:
+        """Press the note's Edit or Delete button."""
+        self.find(f'article[data-note-id="{note_id}"] button[data-action="{action}"]').click()
+
     def article(self, note_id: str) -> WebElement:
         return self.find(f'article[data-note-id="{note_id}"]')
 
