@@ -46,7 +46,8 @@ def answer_prompt(page: Page, token: str) -> None:
 def test_the_page_asks_for_the_token_once_per_tab_session(token_page: Page, token_server: WebServer):
     page = token_page
     bearer = {"Authorization": f"Bearer {TOKEN}"}
-    assert request(token_server.base, "POST", "/notes", {"title": "secret note"}, headers=bearer).status == 201
+    created = request(token_server.base, "POST", "/notes", {"title": "secret note"}, headers=bearer)
+    assert created.status == 201
 
     page.driver.get(token_server.base + "/")  # the page and its assets load without the token
     answer_prompt(page, WRONG)
