@@ -3,6 +3,7 @@ and the screenshot the README shows."""
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, datetime, timedelta
 
 from bson import ObjectId
@@ -138,6 +139,38 @@ def test_a_screenshot_for_the_readme(page: Page, notes_collection):
     finally:
         page.driver.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": ""})
     assert png.startswith(b"\x89PNG")
-    SCREENSHOT.parent.mkdir(exist_ok=True)
-    if not SCREENSHOT.exists() or SCREENSHOT.read_bytes() != png:
+    # Chromium's raster is not bit-exact from run to run (a few dozen pixels
+    # of anti-aliasing differ on a busy machine): rewrite the file only when
+    # the picture really changed, so a test run leaves the checkout clean.
+    if not SCREENSHOT.exists() or share_of_pixels_changed(page, SCREENSHOT.read_bytes(), png) > 0.001:
+        SCREENSHOT.parent.mkdir(exist_ok=True)
         SCREENSHOT.write_bytes(png)
+
+
+COMPARE_PNGS = """
+const [before, after, done] = arguments;
+const decode = async (b64) => createImageBitmap(await (await fetch('data:image/png;base64,' + b64)).blob());
+const pixels = (bitmap) => {
+  const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+  const context = canvas.getContext('2d');
+  context.drawImage(bitmap, 0, 0);
+  return context.getImageData(0, 0, bitmap.width, bitmap.height).data;
+};
+Promise.all([decode(before), decode(after)]).then(([a, b]) => {
+  if (a.width !== b.width || a.height !== b.height) return done(1);
+  const [x, y] = [pixels(a), pixels(b)];
+  let changed = 0;
+  for (let i = 0; i < x.length; i += 4) {
+    if (x[i] !== y[i] || x[i + 1] !== y[i + 1] || x[i + 2] !== y[i + 2]) changed += 1;
+  }
+  done(changed / (a.width * a.height));
+}, () => done(1));
+"""
+
+
+def share_of_pixels_changed(page: Page, before: bytes, after: bytes) -> float:
+    """The share of pixels that differ between two PNGs, decoded by the browser itself."""
+    page.driver.get("about:blank")  # no CSP there to refuse data: URLs
+    return page.driver.execute_async_script(
+        COMPARE_PNGS, base64.b64encode(before).decode(), base64.b64encode(after).decode()
+    )
