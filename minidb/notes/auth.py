@@ -22,7 +22,7 @@ from minidb.notes.problems import problem
 
 CONFIG_KEY = "NOTES_API_TOKEN"
 #: Endpoints anyone may GET (or HEAD) without the token.
-OPEN_ENDPOINTS = frozenset({"notes.healthz", "web.page", "web.static"})
+OPEN_ENDPOINTS = frozenset({"notes.healthz", "web.page", "web.asset"})
 _OPEN_METHODS = frozenset({"GET", "HEAD"})
 
 

@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 
 from minidb.notes import close_app, create_app
 from minidb.notes.openapi import openapi_document
+from minidb.notes.web import ASSET_VERSION
 from tests.notes.helpers import assert_problem
 
 TOKEN = "s3cret-Token_with.all~kinds"
@@ -96,7 +97,10 @@ def test_the_scheme_name_is_case_insensitive(secured_client):
     assert secured_client.get("/notes", headers={"Authorization": f"bearer {TOKEN}"}).status_code == 200
 
 
-@pytest.mark.parametrize("path", ["/healthz", "/", "/ui/app.js", "/ui/notes.css", "/ui/favicon.svg"])
+@pytest.mark.parametrize(
+    "path",
+    ["/healthz", "/", *(f"/ui/{ASSET_VERSION}/{name}" for name in ("app.js", "notes.css", "favicon.svg"))],
+)
 def test_health_and_the_web_page_stay_open(secured_client, path):
     for method in ("GET", "HEAD"):
         response = secured_client.open(path, method=method)
@@ -104,7 +108,7 @@ def test_health_and_the_web_page_stay_open(secured_client, path):
 
 
 def test_a_missing_asset_is_404_not_401(secured_client):
-    assert_problem(secured_client.get("/ui/nope.js"), 404)
+    assert_problem(secured_client.get(f"/ui/{ASSET_VERSION}/nope.js"), 404)
 
 
 def test_the_token_comes_from_the_environment_by_default(mongodb_uri, monkeypatch):

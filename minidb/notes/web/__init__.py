@@ -12,7 +12,10 @@ policy, and there is one place to read what the policy is.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template
+import hashlib
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, make_response, render_template, send_from_directory
 
 #: No inline script or style anywhere, nothing from another origin: the page
 #: loads its own modules and stylesheet and talks to its own API only.
@@ -29,20 +32,50 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
-ASSET_URL_PATH = "/ui"
+STATIC = Path(__file__).resolve().parent / "static"
+#: A year: the longest lifetime caches honour (RFC 9111 advises no more).
+IMMUTABLE_SECONDS = 365 * 24 * 3600
 
-bp = Blueprint(
-    "web",
-    __name__,
-    template_folder="templates",
-    static_folder="static",
-    static_url_path=ASSET_URL_PATH,
-)
+
+def _asset_version() -> str:
+    """A digest of every static file: it changes whenever any of them does."""
+    digest = hashlib.sha256()
+    for path in sorted(STATIC.rglob("*")):
+        if path.is_file():
+            digest.update(path.relative_to(STATIC).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+#: Assets live under /ui/<version>/, so a browser may keep them for good and
+#: still never runs an old module with a new page: an upgrade changes the
+#: URL. The modules import each other by relative URL, so they stay together.
+ASSET_VERSION = _asset_version()
+
+bp = Blueprint("web", __name__, template_folder="templates")
+
+
+def current_asset_version() -> str:
+    # In debug mode the files may be edited while the server runs.
+    return _asset_version() if current_app.debug else ASSET_VERSION
 
 
 @bp.get("/")
-def page() -> str:
-    return render_template("notes.html")
+def page() -> Response:
+    response = make_response(render_template("notes.html", asset_version=current_asset_version()))
+    # Always fetched afresh, so it always names the current assets.
+    response.cache_control.no_cache = True
+    return response
+
+
+@bp.get("/ui/<version>/<path:filename>")
+def asset(version: str, filename: str) -> Response:
+    current = version == current_asset_version() and not current_app.debug
+    # A page from before an upgrade gets today's files, but only revalidated.
+    response = send_from_directory(STATIC, filename, max_age=IMMUTABLE_SECONDS if current else None)
+    if current:
+        response.cache_control.immutable = True
+        response.cache_control.public = True
+    return response
 
 
 @bp.after_app_request

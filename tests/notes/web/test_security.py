@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from minidb.notes.web import ASSET_VERSION
 from tests.notes.helpers import request
 from tests.notes.web.browser import Page, settle
 
@@ -49,7 +50,8 @@ def test_markup_in_a_note_is_shown_as_text_and_never_run(page: Page, make_notes)
 
 
 def test_every_response_carries_a_csp_without_inline_script(server):
-    for path in ("/", "/ui/app.js", "/ui/notes.css", "/notes", "/healthz", "/nope", "/openapi.json"):
+    assets = (f"/ui/{ASSET_VERSION}/app.js", f"/ui/{ASSET_VERSION}/notes.css")
+    for path in ("/", *assets, "/notes", "/healthz", "/nope", "/openapi.json"):
         reply = request(server.base, "GET", path)
         policy = directives(reply.headers["Content-Security-Policy"])
         assert policy["script-src"] == ["'self'"], path
@@ -96,10 +98,11 @@ def test_the_page_has_no_inline_code_and_loads_only_its_own_assets(server):
     parser = InlineCode()
     parser.feed(reply.body.decode())
     assert parser.found == []
-    assert parser.script_srcs == ["/ui/app.js"]
+    assert parser.script_srcs == [f"/ui/{ASSET_VERSION}/app.js"]
     assert b"http://" not in reply.body and b"https://" not in reply.body and b"//" not in reply.body
     for asset, content_type in (("app.js", "text/javascript"), ("notes.css", "text/css")):
-        assert request(server.base, "GET", f"/ui/{asset}").headers["Content-Type"].startswith(content_type)
+        served = request(server.base, "GET", f"/ui/{ASSET_VERSION}/{asset}")
+        assert served.headers["Content-Type"].startswith(content_type)
 
 
 @pytest.fixture
