@@ -181,3 +181,21 @@ def test_openapi_documents_the_bearer_scheme_and_401_everywhere_but_healthz():
                 assert "401" not in operation["responses"]
             else:
                 assert "WWW-Authenticate" in operation["responses"]["401"]["headers"], (method, path)
+
+
+def test_the_token_is_compared_in_constant_time(secured_client, monkeypatch):
+    # A plain == returns at the first differing byte; hmac.compare_digest
+    # takes the same time wherever the difference is.
+    import hmac
+
+    compared: list[tuple[bytes, bytes]] = []
+    real = hmac.compare_digest
+
+    def spy(a: bytes, b: bytes) -> bool:
+        compared.append((a, b))
+        return real(a, b)
+
+    monkeypatch.setattr(hmac, "compare_digest", spy)
+    assert secured_client.get("/notes", headers={"Authorization": "Bearer guess"}).status_code == 401
+    assert secured_client.get("/notes", headers=BEARER).status_code == 200
+    assert compared == [(b"guess", TOKEN.encode()), (TOKEN.encode(), TOKEN.encode())]
