@@ -1,5 +1,5 @@
-"""Fixtures for the web UI: one headless Chromium for the session, one
-gunicorn per test module on a database of its own, and a ``page`` per test.
+"""Fixtures for the web UI: one headless Chromium and one gunicorn (on a
+database of its own) for the session, and a ``page`` per test.
 
 Each test starts from an empty notes collection, a blank tab with no
 storage for the server's origin, a desktop-sized window, and empty logs;
@@ -35,14 +35,14 @@ def chromium() -> Iterator[webdriver.Chrome]:
     driver.quit()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def web_uri(mongo: MongoServer) -> Iterator[str]:
     name = new_database_name()
     yield mongo.database_uri(name)
     mongo.drop_database(name)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def server(web_uri: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
     with web_server(web_uri, tmp_path_factory.mktemp("web") / "gunicorn.log") as running:
         yield running

@@ -17,7 +17,7 @@ TOKEN = "correct-horse-battery-staple"
 WRONG = "not-the-token-at-all"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def token_server(web_uri: str, tmp_path_factory) -> Iterator[WebServer]:
     with web_server(web_uri, tmp_path_factory.mktemp("token") / "gunicorn.log", token=TOKEN) as running:
         yield running
