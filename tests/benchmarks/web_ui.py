@@ -136,6 +136,9 @@ def run(section: Section, config: Config, info: dict[str, str]) -> None:
         uri = server.database_uri(name)
         try:
             with MongoClient(uri, tz_aware=True) as client:
+                if info.get("MongoDB-compatible server", "-") == "-":
+                    version = client.server_info().get("version", "?")
+                    info["MongoDB-compatible server"] = f"{server.kind} (reports MongoDB {version})"
                 seed(client.get_default_database()[COLLECTION], NOTES)
             with web_server(uri, config.workdir / "web-ui-gunicorn.log") as web:
                 driver = start_chromium()
