@@ -77,3 +77,12 @@ def test_shortcuts_are_off_while_a_dialog_is_open(page: Page, make_notes):
     assert page.dialog_open("confirm-dialog")
     assert page.focused_id() == "confirm-cancel"
     page.find("#confirm-cancel").click()
+
+
+def test_saving_from_the_keyboard_keeps_the_focus_on_save(page: Page):
+    page.open()
+    page.type_into("title", "keyboard only")
+    page.js("document.getElementById('save').focus()")
+    press(page, Keys.ENTER)
+    page.wait(lambda: page.titles() == ["keyboard only"], "Enter on Save did not save")
+    assert page.focused_id() == "save"  # not thrown back to the top of the page

@@ -30,7 +30,6 @@ export class Editor {
       tags: form.elements.namedItem('tags'),
     };
     this.formError = form.querySelector('#form-error');
-    this.saveButton = form.querySelector('#save');
     this.id = null; // the note being edited; null for a new one
     this.etag = null; // its ETag when it was loaded or last saved
     this.saved = this.values(); // what the form held when last loaded or saved
@@ -172,7 +171,8 @@ export class Editor {
   async save() {
     if (this.saving) return;
     this.saving = true;
-    this.saveButton.disabled = true;
+    // Not `disabled`: that would throw the keyboard focus off the Save button.
+    this.form.setAttribute('aria-busy', 'true');
     this.clearErrors();
     const sent = this.values();
     const creating = this.id === null;
@@ -193,10 +193,10 @@ export class Editor {
       }
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
-      this.failed(error);
+      await this.failed(error);
     } finally {
       this.saving = false;
-      this.saveButton.disabled = false;
+      this.form.setAttribute('aria-busy', 'false');
     }
   }
 
