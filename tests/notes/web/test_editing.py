@@ -107,6 +107,9 @@ def test_delete_asks_first_and_cancel_keeps_the_note(page: Page, api, make_notes
     page.find("#confirm-cancel").click()
     settle()
     assert not page.dialog_open("confirm-dialog")
+    # The focus is back on the button that asked, not lost at the top of the page.
+    assert page.js("return document.activeElement.dataset.action") == "delete"
+    assert page.js("return document.activeElement.closest('article').dataset.noteId") == doomed["id"]
     assert api("GET", f"/notes/{doomed['id']}").status == 200
     assert page.note_ids() == [doomed["id"], keep["id"]]
     assert page.requests("DELETE") == []

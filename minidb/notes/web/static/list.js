@@ -235,9 +235,14 @@ export class NoteList {
     if (!article) return;
     this.notes.set(note.id, note);
     const selected = article.classList.contains('selected');
+    // A keyboard user on this note's Edit or Delete button stays on it.
+    const focused = article.contains(document.activeElement)
+      ? document.activeElement.closest('[data-action]')?.dataset.action
+      : null;
     const fresh = renderNote(note, this.query);
     fresh.classList.toggle('selected', selected);
     article.replaceWith(fresh);
+    if (focused) fresh.querySelector(`[data-action="${focused}"]`).focus();
   }
 
   removed(id) {
