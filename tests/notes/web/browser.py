@@ -27,6 +27,7 @@ CHROMEDRIVER = Path("/usr/bin/chromedriver")
 INSTALL_HINT = "apt-get install chromium chromium-driver (as .ci/run does)"
 #: Generous: the machine has two cores and other test runs share them.
 WAIT_SECONDS = 15
+START_ATTEMPTS = 3
 
 T = TypeVar("T")
 
@@ -67,8 +68,17 @@ def start_chromium() -> webdriver.Chrome:
     # request the page makes, with its headers).
     options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     options.add_experimental_option("perfLoggingPrefs", {"enableNetwork": True, "enablePage": False})
-    service = Service(executable_path=str(CHROMEDRIVER))
-    driver = webdriver.Chrome(service=service, options=options)
+    # On a machine loaded by other test runs, Chromium can miss chromedriver's
+    # start-up deadline now and then. Retrying cannot hide a broken browser:
+    # that fails every time.
+    for attempt in range(START_ATTEMPTS):
+        try:
+            driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
+            break
+        except WebDriverException:  # SessionNotCreatedException, or the driver timing out
+            if attempt == START_ATTEMPTS - 1:
+                raise
+            time.sleep(1)
     driver.set_script_timeout(WAIT_SECONDS)
     return driver
 
