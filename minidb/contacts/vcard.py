@@ -637,31 +637,44 @@ def _chunks(stream: IO[bytes]) -> Iterator[bytes]:
 
 
 def _physical_lines(chunks: Iterable[bytes]) -> Iterator[bytes | None]:
-    """Each line without its line end; None for a line over the limit (skipped, not held)."""
-    pending = b""
+    """Each line without its line end; None for a line over the limit (skipped, not held).
+
+    Each byte is scanned once: a line's start waits in a list of pieces
+    until its end comes, however many chunks later.
+    """
+    pending: list[bytes] = []
+    size = 0
+    held = b""  # CRs that ended a chunk: the start of CRLF or CR CR LF, or a lone CR
     too_long = False
     for chunk in chunks:
-        data = pending + chunk
-        # A CR at the end may be the start of CRLF or CR CR LF: wait for more.
+        data = held + chunk
         cut = len(data)
         while cut and data[cut - 1] == 0x0D and len(data) - cut < 2:
             cut -= 1
+        held = data[cut:]
         parts = _LINE_END.split(data[:cut])
-        pending = parts.pop() + data[cut:]
+        last = parts.pop()
         for part in parts:
             if too_long:
                 too_long = False
                 yield None
+            elif pending:
+                pending.append(part)
+                yield b"".join(pending)
             else:
                 yield part
-        if len(pending) > MAX_LINE_BYTES:
-            too_long = True
-            pending = pending[len(pending.rstrip(b"\r")):]
+            pending, size = [], 0
+        if last and not too_long:
+            pending.append(last)
+            size += len(last)
+            if size > MAX_LINE_BYTES:
+                too_long, pending, size = True, [], 0
     if too_long:
         yield None
         return
-    if pending:
-        parts = _LINE_END.split(pending)
+    rest = b"".join(pending) + held
+    if rest:
+        parts = _LINE_END.split(rest)
         if parts[-1] == b"":
             parts.pop()
         yield from parts
@@ -677,18 +690,18 @@ def _header_end(line: bytes | bytearray) -> int:
     return end if end < len(line) and line[end] == 0x3A else colon
 
 
-def _header_params(line: bytes | bytearray) -> str:
+def _line_encoding(pieces: list[bytes]) -> str | None:
+    """``"qp"``, ``"b64"`` or ``""`` for the logical line in ``pieces``; None until its header is whole."""
+    line = pieces[0] if len(pieces) == 1 else b"".join(pieces)
     end = _header_end(line)
-    return bytes(line[:end]).decode("utf-8", "replace").upper() if end >= 0 else ""
-
-
-def _is_quoted_printable(line: bytes | bytearray) -> bool:
-    return "QUOTED-PRINTABLE" in _header_params(line)
-
-
-def _is_base64(line: bytes | bytearray) -> bool:
-    header = _header_params(line)
-    return "BASE64" in header or bool(re.search(r";\s*ENCODING\s*=\s*B\b", header))
+    if end < 0:
+        return None
+    header = line[:end].decode("utf-8", "replace").upper()
+    if "QUOTED-PRINTABLE" in header:
+        return "qp"
+    if "BASE64" in header or re.search(r";\s*ENCODING\s*=\s*B\b", header):
+        return "b64"
+    return ""
 
 
 def _logical_lines(physical: Iterable[bytes | None]) -> Iterator[tuple[int, bytes | None]]:
@@ -701,10 +714,11 @@ def _logical_lines(physical: Iterable[bytes | None]) -> Iterator[tuple[int, byte
     """
     pieces: list[bytes] = []  # the logical line so far
     size = start = number = 0
+    encoding: str | None = None  # of the logical line, worked out once (linear time)
     for line in physical:
         number += 1
         if pieces and line is not None:
-            piece = _continuation(pieces, line)
+            piece, encoding = _continuation(pieces, line, encoding)
             if piece is not None:
                 size += len(piece)
                 if size <= MAX_LINE_BYTES:
@@ -718,25 +732,30 @@ def _logical_lines(physical: Iterable[bytes | None]) -> Iterator[tuple[int, byte
         if line is None:
             yield number, None
         else:
-            pieces, size, start = [line], len(line), number
+            pieces, size, start, encoding = [line], len(line), number, None
     if pieces:
         yield start, _joined(pieces, size)
 
 
-def _continuation(pieces: list[bytes], line: bytes) -> bytes | None:
-    """What ``line`` adds to the logical line in ``pieces``, or None if it starts a new one.
+def _continuation(pieces: list[bytes], line: bytes, encoding: str | None) -> tuple[bytes | None, str | None]:
+    """What ``line`` adds to the logical line in ``pieces`` (None: it starts a new one), and the encoding.
 
     A quoted-printable soft break is undone in ``pieces`` itself.
     """
     if line.startswith((b" ", b"\t")):
-        return line[1:]
-    if (pieces[-1].endswith(b"=") and line.strip().upper() != _END
-            and _is_quoted_printable(b"".join(pieces))):
+        return line[1:], encoding
+    soft_break = pieces[-1].endswith(b"=")
+    bare = b":" not in line and bool(line.strip())
+    if not (soft_break or bare):
+        return None, encoding
+    if encoding is None:
+        encoding = _line_encoding(pieces)
+    if soft_break and encoding == "qp" and line.strip().upper() != _END:
         pieces[-1] = pieces[-1][:-1]
-        return line
-    if b":" not in line and line.strip() and _is_base64(b"".join(pieces)):
-        return line.strip()
-    return None
+        return line, encoding
+    if bare and encoding == "b64":
+        return line.strip(), encoding
+    return None, encoding
 
 
 def _joined(pieces: list[bytes], size: int) -> bytes | None:

@@ -565,6 +565,36 @@ def test_a_card_over_the_size_limit_is_malformed(monkeypatch: pytest.MonkeyPatch
         "card 1, line 21: card is larger than 2000 bytes", "B"]
 
 
+# Rejecting a hostile file costs time linear in its size: counted, not timed.
+
+
+def test_each_byte_is_scanned_for_line_ends_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    scanned = []
+
+    class CountingSplit:
+        def split(self, data: bytes) -> list[bytes]:
+            scanned.append(len(data))
+            return LINE_END.split(data)
+
+    LINE_END = vcard._LINE_END
+    monkeypatch.setattr(vcard, "_LINE_END", CountingSplit())
+    monkeypatch.setattr(vcard, "_CHUNK", 1024)
+    data = vcf("BEGIN:VCARD", "FN:A", "NOTE:" + "x" * 200_000, "END:VCARD")
+    assert [c.name for c in read_cards(data)] == ["A"]
+    assert sum(scanned) <= len(data) + 2 * len(scanned)  # at most the held-back CRs twice
+
+
+def test_a_header_is_read_once_however_many_soft_line_breaks_follow(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    line_encoding = vcard._line_encoding
+    monkeypatch.setattr(vcard, "_line_encoding", lambda pieces: calls.append(1) or line_encoding(pieces))
+    data = vcf("BEGIN:VCARD", "VERSION:2.1", "FN:A", "NOTE;ENCODING=QUOTED-PRINTABLE:" + "=41" * 10 + "=",
+               *["=42" * 10 + "="] * 2000, "end", "END:VCARD")
+    (card,) = read_cards(data)
+    assert kept_lines(card) == ["NOTE:" + "A" * 10 + "B" * 20_000 + "end"]
+    assert len(calls) == 1
+
+
 # --- streaming
 
 
