@@ -38,6 +38,9 @@ PRODID = "-//minidb//minidb contacts//EN"
 # bounded memory; an inline photo of several megabytes still fits.
 MAX_LINE_BYTES = 16 * 1024 * 1024
 MAX_CARD_BYTES = 64 * 1024 * 1024
+# Counted apart from the bytes: tiny lines cost far more memory as properties.
+# The largest real card in the corpus has 89.
+MAX_PROPERTIES = 10_000
 MAX_NESTING = 8
 # RFC 2426/6350: lines SHOULD NOT be longer than 75 octets, excluding the line break.
 FOLD_OCTETS = 75
@@ -197,7 +200,11 @@ def _decode(data: bytes, charset: str | None) -> str | None:
     """
     if charset is not None:
         try:
-            return data.decode(codecs.lookup(charset).name)
+            text = data.decode(codecs.lookup(charset).name)
+            # A codec such as unicode_escape can make lone surrogates, which no
+            # database stores and UTF-8 cannot write.
+            text.encode("utf-8")
+            return text
         except LookupError:
             return data.decode("ascii") if data.isascii() else None
         except (UnicodeError, ValueError):  # some codecs (idna) raise more than UnicodeDecodeError
@@ -865,6 +872,9 @@ class _CardReader:
         parsed = _parse_property(line, number)
         if isinstance(parsed, str):
             self.fail(number, parsed)
+            return
+        if len(self.properties) == MAX_PROPERTIES:
+            self.fail(number, f"card has more than {MAX_PROPERTIES} properties")
             return
         self.properties.append(parsed)
         if parsed.name == "AGENT" and parsed.raw.strip().upper() == _BEGIN:

@@ -595,6 +595,23 @@ def test_a_header_is_read_once_however_many_soft_line_breaks_follow(monkeypatch:
     assert len(calls) == 1
 
 
+def test_a_card_with_too_many_properties_is_malformed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(vcard, "MAX_PROPERTIES", 50)
+    data = vcf("BEGIN:VCARD", "FN:A", *["X:"] * 60, "END:VCARD",
+               "BEGIN:VCARD", "FN:B", *["X:"] * 49, "END:VCARD")
+    items = list(iter_cards(data))
+    assert [str(i) if isinstance(i, MalformedCard) else i.name for i in items] == [
+        "card 1, line 52: card has more than 50 properties", "B"]
+
+
+def test_a_charset_that_decodes_to_lone_surrogates_counts_as_undecodable() -> None:
+    card = card_of("FN;CHARSET=unicode_escape:Ada\\ud800", "NOTE;CHARSET=unicode_escape:x\\udc00")
+    assert card.name == "Ada\\ud800"  # read as UTF-8 instead, with a warning
+    assert kept_lines(card) == ["NOTE;CHARSET=unicode_escape;ENCODING=QUOTED-PRINTABLE:x\\udc00"]
+    assert len(card.warnings) == 2
+    export(card).encode("utf-8")
+
+
 # --- streaming
 
 
