@@ -505,8 +505,12 @@ class Card:
             # Never decoded (a truncated photo must not fail the card), only
             # unfolded: 2.1 indents each base64 line.
             params = _with_encoding(prop.params, "b")
-            value = _WHITESPACE.sub(b"", prop.raw).decode("ascii", "replace")
-            return KeptProperty(prop.group, prop.name, params, value)
+            data = _WHITESPACE.sub(b"", prop.raw)
+            if not data.isascii():
+                # Base64 is ASCII: these bytes are damage. Read as UTF-8 with
+                # U+FFFD, the value exports and imports as itself from then on.
+                self._warn(f"line {prop.line}: {prop.name} has bytes that are not base64; read as U+FFFD")
+            return KeptProperty(prop.group, prop.name, params, data.decode("utf-8", "replace"))
         data = prop.value_bytes()
         text = _decode(data, prop.charset)
         if text is not None and "\x00" not in text:
@@ -986,7 +990,10 @@ def _rev(moment: datetime | None) -> str:
 def _escape_phone(value: str) -> str:
     # A 3.0 TEL is a phone number, not text: ";ext=12" and commas are written
     # as they are (other readers would show "\;"); only what would break the
-    # line, or read back differently, is escaped.
+    # line, or read back differently, is escaped. The reader drops one "tel:",
+    # so a value that starts with one gets another.
+    if value[:4].lower() == "tel:":
+        value = "tel:" + value
     return _LINE_BREAK.sub("\\\\n", value.replace("\\", "\\\\"))
 
 

@@ -127,6 +127,15 @@ def test_undecodable_base64_and_quoted_printable_in_unmodelled_properties_never_
     assert card.warnings == ["line 6: NOTE is not valid UTF-8 text; kept as it was"]
 
 
+def test_8bit_bytes_in_base64_read_as_replacement_characters_once() -> None:
+    data = vcf("BEGIN:VCARD", "FN:A", "PHOTO;ENCODING=b:iVBO?Rw0K", "END:VCARD").replace(b"?", b"\x80")
+    (card,) = read_cards(data)
+    assert kept_lines(card) == ["PHOTO;ENCODING=b:iVBO\ufffdRw0K"]
+    assert card.warnings == ["line 3: PHOTO has bytes that are not base64; read as U+FFFD"]
+    (again,) = read_cards(export(card).encode())
+    assert again.kept == card.kept
+
+
 def test_truncated_base64_photos_in_a_real_file_with_agents() -> None:
     cards = list(iter_cards((CORPUS / "vcardnet-v21-agent-truncated-b64.vcf").read_bytes()))
     assert [c.name for c in cards] == ["John Doe", "Jane Doe"]
@@ -708,6 +717,13 @@ def test_written_name_is_escaped_and_n_derived_when_none_is_kept() -> None:
     assert (card.name, card.kept) == ("Smith, John; Jr. \\o/", [])
 
 
+def test_a_phone_that_starts_with_tel_reads_back_as_itself() -> None:
+    text = card_text(name="A", uid="u", phones=[Entry("tel:tel:x")])
+    assert "\r\nTEL;TYPE=pref:tel:tel:tel:x\r\n" in text
+    (card,) = read_cards(text.encode())
+    assert card.phones == [Entry("tel:tel:x", None, True)]
+
+
 def test_phone_extension_and_group_are_written_as_they_are() -> None:
     text = card_text(name="A", uid="u", rev=REV, phones=[Entry("+12025550123;ext=12", None, True, "item1")])
     assert "\r\nitem1.TEL;TYPE=pref:+12025550123;ext=12\r\n" in text
@@ -780,7 +796,7 @@ def labels(skip: set[str]) -> st.SearchStrategy[str | None]:
 
 
 def values() -> st.SearchStrategy[str]:
-    return TEXT.map(str.strip).filter(lambda v: v and not v.lower().startswith("tel:"))
+    return (TEXT | TEXT.map(lambda text: "tel:" + text)).map(str.strip).filter(bool)
 
 
 def entry_lists(skip: set[str]) -> st.SearchStrategy[list[Entry]]:
@@ -878,3 +894,28 @@ def test_corpus_round_trip_with_minidb_phone_and_email_rules(path: Path) -> None
         second = card_text(name=again.name or "", uid=again.uid or "", phones=phones2, emails=emails2,
                            kept=kept2, rev=REV)
         assert second == first, card.label
+
+
+# Damaged files: however a real file is broken, reading never raises, and
+# every card it yields exports and imports as itself.
+
+DAMAGE = [b"BEGIN:VCARD", b"END:VCARD", b"AGENT:", b"AGENT:BEGIN:VCARD", b"VERSION:2.1", b"FN:", b"TEL:",
+          b"tel:", b"item1.", b";", b":", b",", b"=", b'"', b"\\", b"\\n", b" ", b"\t", b"\r", b"\n",
+          b"\r\r\n", b";ENCODING=QUOTED-PRINTABLE", b";BASE64", b";CHARSET=ISO-8859-1", b";CHARSET=x-unknown",
+          b";PREF", b";PREF=1", b"=C3", b"\xff", b"\x80", b"\x00"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(CORPUS_FILES).map(Path.read_bytes),
+       st.lists(st.tuples(st.floats(0, 1), st.sampled_from(DAMAGE) | st.binary(max_size=4)), max_size=6))
+def test_damaged_corpus_files_never_raise_and_what_is_read_round_trips(
+        data: bytes, damage: list[tuple[float, bytes]]) -> None:
+    for where, fragment in damage:
+        at = int(where * len(data))
+        data = data[:at] + fragment + data[at:]
+    for item in iter_cards(data):
+        if isinstance(item, Card) and item.name:
+            assert isinstance(item.warnings, list)
+            first = export(item)
+            (again,) = read_cards(first.encode())
+            assert export(again) == first
