@@ -385,6 +385,10 @@ def test_escape_per_rfc_2426() -> None:
     (["TEL;type=HOME;type=VOICE:1", "TEL;TYPE=VOICE:2", "TEL;TYPE=home,fax:3"],
      [("1", "home", True), ("2", None, False), ("3", "home,fax", False)]),
     (["TEL;VALUE=uri;TYPE=cell:tel:+1-555-123-4567;ext=5"], [("+1-555-123-4567;ext=5", "cell", True)]),
+    (["TEL:1", 'TEL;TYPE="cell,pref":2'], [("1", None, False), ("2", "cell", True)]),
+    (["TEL;TYPE=cell;TYPE=pref:2", "TEL:1"], [("2", "cell", True), ("1", None, False)]),
+    (["TEL:", "TEL:2"], [("2", None, True)]),
+    (["TEL;PREF=1:1", "TEL;TYPE=pref:2"], [("1", None, True), ("2", None, False)]),
 ])
 def test_phone_types_and_exactly_one_preferred(lines: list[str],
                                                expected: list[tuple[str, str | None, bool]]) -> None:
