@@ -822,18 +822,40 @@ def _parse_params(segments: list[str]) -> tuple[tuple[str, str], ...]:
     return tuple(params)
 
 
+_Header = tuple[str | None, str, tuple[tuple[str, str], ...], str | None, str | None]
+# Exports repeat a few headers (TEL;TYPE=cell, EMAIL;TYPE=home) thousands of
+# times; each is parsed once. Bounded: a hostile file of distinct headers
+# only empties it now and then.
+_HEADERS: dict[bytes, _Header | str] = {}
+_HEADERS_KEPT = 1024
+
+
 def _parse_property(line: bytes, number: int) -> Property | str:
     """The property on ``line``, or the reason it is not one."""
     end = _header_end(line)
     if end < 0:
         return f"not a vCard property (no ':'): {_show(line)}"
-    header = _HEADER.fullmatch(line[:end].decode("utf-8", "replace"))
+    key = line[:end]
+    header = _HEADERS.get(key)
     if header is None:
-        return f"not a vCard property name: {_show(line)}"
-    group, name, rest = header.groups()
+        if len(_HEADERS) >= _HEADERS_KEPT:
+            _HEADERS.clear()
+        header = _HEADERS[key] = _parse_header(key)
+    if isinstance(header, str):
+        return f"{header}: {_show(line)}"
+    group, name, params, encoding, charset = header
+    return Property(group, name, params, line[end + 1:], number, False, encoding, charset)
+
+
+def _parse_header(header: bytes) -> _Header | str:
+    """(group, NAME, params, encoding, charset) of a property header, or what is wrong with it."""
+    match = _HEADER.fullmatch(header.decode("utf-8", "replace"))
+    if match is None:
+        return "not a vCard property name"
+    group, name, rest = match.groups()
     params = _parse_params(_split_outside_quotes(rest, ";")) if rest else ()
     encoding, charset = _encoding(params) if params else (None, None)
-    return Property(group, name.upper(), params, line[end + 1:], number, False, encoding, charset)
+    return group, name.upper(), params, encoding, charset
 
 
 def _size(limit: int) -> str:

@@ -625,6 +625,14 @@ def test_a_charset_that_decodes_to_lone_surrogates_counts_as_undecodable() -> No
     export(card).encode("utf-8")
 
 
+def test_distinct_headers_do_not_grow_memory() -> None:
+    headers = [f"X-P{i};TYPE=t{i}:v" for i in range(3 * vcard._HEADERS_KEPT)]
+    data = vcf("BEGIN:VCARD", "FN:A", *headers, "END:VCARD")
+    (card,) = read_cards(data)
+    assert len(card.kept) == 3 * vcard._HEADERS_KEPT
+    assert len(vcard._HEADERS) <= vcard._HEADERS_KEPT
+
+
 # --- streaming
 
 
