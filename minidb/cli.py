@@ -2,8 +2,9 @@
 
 An app builds its commands on :class:`App` and opens its database with
 :func:`open_database`. Every failure reaches the user as one line starting
-``Error:`` on stderr with the exit status of SPEC §2 — never a traceback
-(set ``MINIDB_DEBUG=1`` to see one).
+``Error:`` on stderr, never a traceback (set ``MINIDB_DEBUG=1`` to see one),
+and the exit status says what kind it was: 1 the operation failed, 2 the
+usage or the input was wrong.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import io
 import json
 import os
 import re
-import sqlite3
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -20,17 +20,8 @@ from typing import IO, Any
 
 import click
 
-from minidb.db import (
-    Database,
-    DatabaseUnavailable,
-    InvalidURL,
-    connect,
-    ensure_schema,
-    load,
-    parse,
-    redact,
-)
-from minidb.errors import MinidbError
+from minidb.db import Database, InvalidURL, connect, engine_of_error, ensure_schema, parse, redact
+from minidb.errors import DatabaseUnavailable, MinidbError
 from minidb.formats import write_json_array
 
 USAGE_ERROR = 2
@@ -146,26 +137,12 @@ def _describe(error: Exception, ctx: click.Context) -> str:
     """A one-line, password-free account of an unexpected failure."""
     url = getattr(ctx.obj, "url", None)
     where = f" ({redact(url)})" if url else ""
-    if _is_connection_lost(error):
+    engine = engine_of_error(error)
+    if engine is None:
+        return f"unexpected {type(error).__name__}: {_first_line(error)}"
+    if engine.is_connection_lost(error):
         return f"lost the connection to the database{where}: {_first_line(error)}"
-    if isinstance(error, sqlite3.Error) or type(error).__module__.startswith("psycopg"):
-        return f"database error{where}: {_first_line(error)}"
-    return f"unexpected {type(error).__name__}: {_first_line(error)}"
-
-
-def _is_connection_lost(error: Exception) -> bool:
-    """A psycopg error that means the connection is gone, whoever noticed first.
-
-    The client sees an OperationalError; when the server got to say why
-    first, it is the server's: class 08 (connection exception) or 57P
-    (operator intervention: pg_terminate_backend, a shutdown).
-    """
-    if not type(error).__module__.startswith("psycopg"):
-        return False
-    sqlstate = getattr(error, "sqlstate", None) or ""
-    return type(error).__name__ in ("OperationalError", "InterfaceError") or sqlstate.startswith(
-        ("08", "57P")
-    )
+    return f"database error{where}: {_first_line(error)}"
 
 
 def _first_line(error: Exception) -> str:
@@ -214,44 +191,9 @@ def format_option(*formats: str, help: str = "Output format.") -> Callable[[Any]
 @contextmanager
 def open_database(settings: Settings) -> Iterator[Database]:
     """Connect, bring the schema up to date, and close when the command ends."""
-    with private_files():
-        db = connect(parse(settings.url))
-    try:
-        if db.engine == "postgresql":
-            _prepare_postgresql(db)
-        with private_files():
-            ensure_schema(db, settings.app)
+    with connect(parse(settings.url)) as db:
+        ensure_schema(db, settings.app)
         yield db
-    finally:
-        db.close()
-
-
-def _prepare_postgresql(db: Database) -> None:
-    import logging  # already loaded by psycopg: free here, unlike at start-up
-
-    # psycopg logs the errors it meets while cleaning up after the one it
-    # raises: a connection lost mid-import also gives "error ignored
-    # terminating <psycopg.Pipeline [BAD]>" when executemany's pipeline is
-    # torn down. With no logging configured, Python's last-resort handler
-    # would print it beside our Error: line; the raised error says it all.
-    driver_log = logging.getLogger("psycopg")
-    if not os.environ.get("MINIDB_DEBUG") and not driver_log.handlers:
-        driver_log.addHandler(logging.NullHandler())
-    load("core", db.engine).use_utc_session(db.conn)
-
-
-@contextmanager
-def private_files() -> Iterator[None]:
-    """Files created in the block (a SQLite database, its lock file) are the owner's alone.
-
-    SQLite gives the -wal and -shm files it creates later the database
-    file's own mode, so the database file is the one that matters.
-    """
-    previous = os.umask(0o077)
-    try:
-        yield
-    finally:
-        os.umask(previous)
 
 
 def emit_records(records: Iterator[Any], as_json: bool, line: Callable[[Any], str], empty: str) -> None:
@@ -338,9 +280,7 @@ def migrate_command(app: str) -> click.Command:
         from minidb.db.migrations import migrate as apply_migrations
         from minidb.db.migrations import pending
 
-        with private_files():
-            db = connect(parse(settings.url))
-        with db, private_files():
+        with connect(parse(settings.url)) as db:
             waiting = pending(db, app)
             if not waiting:
                 click.echo("Schema is up to date.")

@@ -16,7 +16,6 @@ the value. A look-up before the insert would let two processes both see
 
 from __future__ import annotations
 
-import sqlite3
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -26,7 +25,7 @@ from typing import Any
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
-from minidb.db import Database, load
+from minidb.db import Database, Engine, UniqueKey, load
 from minidb.db.queries import KEY_RANGE
 from minidb.errors import Conflict, InvalidInput, MinidbError, NotFound, plural
 from minidb.formats import check_text, timestamp_from_json, timestamp_to_json
@@ -199,25 +198,16 @@ class Change:
                 and self.email is None and not self.clear_email)
 
 
-def taken_field(error: BaseException) -> str | None:
-    """``"phone"`` or ``"email"`` if ``error`` is a unique violation on that; else None.
+#: The unique constraints of the schema (see the migrations), by the field they keep unique.
+UNIQUE_FIELDS = {
+    "phone": UniqueKey("contacts_phone_unique", "contacts", ("phone",)),
+    "email": UniqueKey("contacts_email_unique", "contacts", ("email_key",)),
+}
 
-    SQLite names the column in its message; PostgreSQL names the constraint
-    (psycopg is not imported for this: SQLite users never load it).
-    """
-    if isinstance(error, sqlite3.IntegrityError):
-        message = str(error)
-        if message.startswith("UNIQUE constraint failed: contacts.phone"):
-            return "phone"
-        if message.startswith("UNIQUE constraint failed: contacts.email_key"):
-            return "email"
-        return None
-    if getattr(error, "sqlstate", None) == "23505":  # unique_violation
-        constraint = getattr(getattr(error, "diag", None), "constraint_name", None)
-        return {"contacts_phone_unique": "phone", "contacts_email_unique": "email"}.get(
-            constraint or ""
-        )
-    return None
+
+def taken_field(engine: Engine, error: BaseException) -> str | None:
+    """``"phone"`` or ``"email"`` if ``error`` is a unique violation on that; else None."""
+    return next((name for name, key in UNIQUE_FIELDS.items() if engine.violates(error, key)), None)
 
 
 class AddressBook:
@@ -233,7 +223,7 @@ class AddressBook:
                 contact_id = self._insert(conn, contact)
                 return contact_json(self.q.get_contact(conn, id=contact_id))
         except Exception as error:
-            taken = taken_field(error)
+            taken = taken_field(self.db.adapter, error)
             if taken is None:
                 raise
             raise self._conflict(taken, contact.phone, contact.email) from None
@@ -317,7 +307,7 @@ class AddressBook:
                 )
                 return contact_json(self.q.get_contact(conn, id=contact_id))
         except Exception as error:
-            taken = taken_field(error)
+            taken = taken_field(self.db.adapter, error)
             if taken is None:
                 raise
             raise self._conflict(taken, phone, email) from None
@@ -359,7 +349,7 @@ class AddressBook:
         except MinidbError as error:
             raise type(error)(f"{error}; nothing was imported") from None
         except Exception as error:
-            taken = taken_field(error)
+            taken = taken_field(self.db.adapter, error)
             if taken is None or contact is None:
                 raise
             value = contact.phone if taken == "phone" else contact.email
