@@ -262,7 +262,7 @@ class AddressBook:
     def list(self) -> Iterator[dict[str, Any]]:
         """Every contact by name, streamed inside one read transaction."""
         with self.db.transaction(write=False) as conn:
-            for row in self.q.iterate(conn, "list_contacts"):
+            for row in self.q.list_contacts.stream(conn):
                 yield contact_json(row)
 
     def find(self, text: str) -> Iterator[dict[str, Any]]:
@@ -270,10 +270,10 @@ class AddressBook:
         terms = search_terms(text)
         # The engines' queries differ (an FTS5 phrase on SQLite, plain LIKEs
         # served by pg_trgm on PostgreSQL), so each takes the terms it uses.
-        query = self.q.query("find_contacts")
+        query = self.q.find_contacts
         params = {name: value for name, value in terms.items() if name in query.params}
         with self.db.transaction(write=False) as conn:
-            for row in self.q.iterate(conn, query.name, **params):
+            for row in query.stream(conn, **params):
                 yield contact_json(row)
 
     def get(self, contact_id: int) -> dict[str, Any]:
@@ -322,7 +322,7 @@ class AddressBook:
     def export(self) -> Iterator[dict[str, Any]]:
         """Every contact in id order, streamed inside one read transaction."""
         with self.db.transaction(write=False) as conn:
-            for row in self.q.iterate(conn, "all_contacts"):
+            for row in self.q.all_contacts.stream(conn):
                 yield contact_json(row)
 
     def import_contacts(self, records: Iterable[tuple[str, NewContact]]) -> int:

@@ -342,12 +342,6 @@ class Queries:
         """The definition of a query, to render it for another engine (EXPLAIN, benchmarks)."""
         return self._queries[name]
 
-    def iterate(self, conn: Any, name: str, batch_size: int = 1000, **params: Any) -> Iterator[Any]:
-        return getattr(self, name).stream(conn, batch_size=batch_size, **params)
-
-    def run_many(self, conn: Any, name: str, rows: Iterable[Mapping[str, Any]]) -> list[Any]:
-        return getattr(self, name).many(conn, rows)
-
 
 _FETCH: dict[str, Callable[[Any], Any]] = {
     # C-level callables where they exist: they cost less per call than a def.

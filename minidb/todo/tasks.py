@@ -198,8 +198,8 @@ class TaskList:
     ) -> Iterator[dict[str, Any]]:
         """The matching tasks in list order, streamed inside one read transaction."""
         with self.db.transaction(write=False) as conn:
-            for row in self.q.iterate(
-                conn, "list_tasks",
+            for row in self.q.list_tasks.stream(
+                conn,
                 completed=completed,
                 tag=tag,
                 pattern=None if search is None else like_pattern(check_text(search, "search text")),
@@ -265,7 +265,7 @@ class TaskList:
     def export(self) -> Iterator[dict[str, Any]]:
         """Every task in id order, streamed inside one read transaction."""
         with self.db.transaction(write=False) as conn:
-            for row in self.q.iterate(conn, "all_tasks"):
+            for row in self.q.all_tasks.stream(conn):
                 yield task_json(row)
 
     def import_tasks(self, tasks: Iterable[NewTask]) -> int:
@@ -277,10 +277,10 @@ class TaskList:
         count = 0
         with self.db.transaction() as conn:
             for batch in _batches(tasks, IMPORT_BATCH):
-                ids = self.q.run_many(conn, "insert_task", [_row(t) for t in batch])
+                ids = self.q.insert_task.many(conn, [_row(t) for t in batch])
                 names = sorted({tag for task in batch for tag in task.tags})
-                self.q.run_many(conn, "insert_tag", [{"name": n} for n in names])
-                self.q.run_many(conn, "link_tag", [
+                self.q.insert_tag.many(conn, [{"name": n} for n in names])
+                self.q.link_tag.many(conn, [
                     {"task_id": task_id, "name": tag}
                     for task_id, task in zip(ids, batch, strict=True) for tag in task.tags
                 ])
