@@ -14,15 +14,16 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 import click
 
 from minidb.db import Database, InvalidURL, connect, engine_of_error, ensure_schema, parse, redact
 from minidb.errors import DatabaseUnavailable, MinidbError
 from minidb.formats import write_json_array
+from minidb.records import Change, Record, RecordStore
 
 USAGE_ERROR = 2
 FAILURE = 1
@@ -196,6 +197,47 @@ def open_database(settings: Settings) -> Iterator[Database]:
         yield db
 
 
+Store = TypeVar("Store", bound=RecordStore)
+
+
+@contextmanager
+def open_store(settings: Settings, store: Callable[[Database], Store]) -> Iterator[Store]:
+    """``with open_store(settings, TaskList) as tasks:``: the app's records, open for one command."""
+    with open_database(settings) as db:
+        yield store(db)
+
+
+def refuse_contradictions(**options: tuple[object, bool]) -> None:
+    """``--due D`` with ``--no-due`` (``due=(due, no_due)``) is a usage error."""
+    for name, (value, cleared) in options.items():
+        if value is not None and cleared:
+            raise click.UsageError(f"--{name} and --no-{name} contradict each other")
+
+
+def require_change(change: Change) -> None:
+    """An ``edit`` or ``update`` with no option is a usage error."""
+    if change.is_empty():
+        raise click.UsageError("nothing to change: give at least one option")
+
+
+def emit(records: list[Record], as_json: bool, lines: Iterable[str]) -> None:
+    """What a command that changed or read records prints.
+
+    With ``--json`` one object for one record, an array for several;
+    otherwise the text lines.
+    """
+    if as_json:
+        print_json(records[0] if len(records) == 1 else records)
+    else:
+        for line in lines:
+            click.echo(line)
+
+
+def show_table(fields: Iterable[tuple[str, object]]) -> str:
+    """What ``show`` prints: one field a line, the values in a column."""
+    return "\n".join(f"{name:<12}{value}" for name, value in fields)
+
+
 def emit_records(records: Iterator[Any], as_json: bool, line: Callable[[Any], str], empty: str) -> None:
     """Stream a listing to stdout as it is read: a JSON array (one element a
     line), or one text line a record, or ``empty`` when there is none.
@@ -230,6 +272,15 @@ def closing_stream(rows: Iterator[Any]) -> Iterator[Iterator[Any]]:
         close = getattr(rows, "close", None)
         if close is not None:
             close()
+
+
+def export_records(records: Iterator[Record],
+                   write: Callable[[Iterator[Record], IO[str]], object]) -> None:
+    """Stream every record to stdout through ``write(records, out)``, as they are read."""
+    out = output_stream()
+    with closing_stream(records) as exported:
+        write(exported, out)
+    out.flush()
 
 
 def print_json(value: Any) -> None:
@@ -267,6 +318,21 @@ def output_stream() -> IO[str]:
 def unique_ids(ids: Sequence[int]) -> list[int]:
     """The ids in the order given, each once (``done 3 3`` is ``done 3``)."""
     return list(dict.fromkeys(ids))
+
+
+def delete_command(store: type[RecordStore]) -> click.Command:
+    """The ``delete ID...`` command of an app: every record named, or none."""
+
+    @click.command(help=f"Delete {store.noun}s (all or none, if an id is unknown).")
+    @ids_argument
+    @click.pass_obj
+    def delete(settings: Settings, ids: tuple[int, ...]) -> None:
+        with open_store(settings, store) as records:
+            deleted = records.delete(unique_ids(ids))
+        for record in deleted:
+            click.echo(f"Deleted {store.describe(record)}")
+
+    return delete
 
 
 def migrate_command(app: str) -> click.Command:

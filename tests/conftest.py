@@ -3,8 +3,8 @@
 Each such test runs twice, on SQLite and on PostgreSQL (``engine``), with a
 fresh database of its own that is already migrated (``new_database``).
 PostgreSQL databases are cloned from a migrated template; SQLite files are
-copies of a migrated file. Nothing here reads the user's own settings
-(SPEC §6): they are removed from the environment for the whole run.
+copies of a migrated file. The user's own settings are removed from the
+environment for the whole run, so no test can reach the user's databases.
 """
 
 from __future__ import annotations

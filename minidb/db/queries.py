@@ -40,11 +40,6 @@ from typing import Any, Protocol
 
 from minidb.db.engines import Engine, engine_named
 
-#: The values a key can take on both engines (SQLite INTEGER, PostgreSQL bigint):
-#: an id outside it names no record, and must not reach a driver, which would
-#: fail (sqlite3: OverflowError) rather than find nothing.
-KEY_RANGE = range(-(2**63), 2**63)
-
 # What each kind of query returns: the single table of operation kinds.
 KINDS: dict[str, Any] = {
     "many": list[Any],  # a list of rows
@@ -295,11 +290,7 @@ def parse_file(path: Path) -> list[Query]:
 
 
 class QueryFn(Protocol):
-    """A query bound to an engine: call it, or read what it is.
-
-    ``stream`` exists on ``:many`` queries, ``many`` on ``:one``, ``:scalar``
-    and ``:exec`` ones.
-    """
+    """A query bound to an engine: call it, or read what it is."""
 
     __name__: str
     __signature__: Signature
@@ -310,6 +301,18 @@ class QueryFn(Protocol):
     params: tuple[str, ...]
 
     def __call__(self, conn: Any, /, **params: Any) -> Any: ...
+
+
+class RowsQuery(QueryFn, Protocol):
+    """A ``:many`` query, which can also hand its rows out a batch at a time."""
+
+    def stream(self, conn: Any, /, batch_size: int = 1000, **params: Any) -> Iterator[Any]: ...
+
+
+class BatchQuery(QueryFn, Protocol):
+    """A ``:one``, ``:scalar`` or ``:exec`` query, which can also run once per parameter set."""
+
+    def many(self, conn: Any, rows: Iterable[Mapping[str, Any]], /) -> list[Any]: ...
 
 
 class Queries:
