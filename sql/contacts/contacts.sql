@@ -40,6 +40,3 @@ SELECT id, name FROM contacts WHERE phone = :phone;
 
 -- name: email_owner :one
 SELECT id, name FROM contacts WHERE email_key = :email_key;
-
--- name: count_contacts :scalar
-SELECT count(*) FROM contacts;

@@ -49,6 +49,3 @@ UPDATE tasks
 
 -- name: delete_task :rowcount
 DELETE FROM tasks WHERE id = :id;
-
--- name: count_tasks :scalar
-SELECT count(*) FROM tasks;
