@@ -15,11 +15,15 @@ import shutil
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from minidb.db import connect, ensure_schema, parse
 from tests.harness import postgres
+
+if TYPE_CHECKING:
+    import psycopg
 
 USER_SETTINGS = ("TODO_DATABASE_URL", "CONTACTS_DATABASE_URL", "DATABASE_URL", "MONGODB_URI",
                  "CONTACTS_DEFAULT_REGION", "MINIDB_DATA_DIR", "XDG_DATA_HOME")
@@ -64,7 +68,8 @@ class Databases:
                     )
         return self._server_url
 
-    def _admin(self):  # a psycopg connection to the server's maintenance database
+    def _admin(self) -> psycopg.Connection[Any]:
+        """A connection to the server's maintenance database."""
         import psycopg
 
         return psycopg.connect(self.server(), autocommit=True)

@@ -9,10 +9,15 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from minidb.db.engines import Engine, engine_named
 from minidb.db.urls import DatabaseURL
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    import psycopg
 
 
 @dataclass
@@ -20,7 +25,7 @@ class Database:
     """An open connection and the adapter of the engine it speaks."""
 
     url: DatabaseURL
-    conn: Any  # sqlite3.Connection | psycopg.Connection
+    conn: sqlite3.Connection | psycopg.Connection[Any]
     adapter: Engine
 
     @property

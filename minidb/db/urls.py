@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import unquote
 
 CONNECT_TIMEOUT_SECONDS = 5
@@ -36,7 +36,7 @@ class DatabaseURL:
     """
 
     url: str
-    engine: str  # "sqlite" or "postgresql"
+    engine: Literal["sqlite", "postgresql"]
     path: str | None = None  # the SQLite file, as given (relative or absolute)
     # What libpq made of a PostgreSQL URL: keyword -> value.
     params: dict[str, str] = field(default_factory=dict, compare=False, repr=False)

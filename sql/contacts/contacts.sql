@@ -14,7 +14,7 @@ SELECT id, name, phone, email, created_at, updated_at
  WHERE id = :id;
 
 -- name: list_contacts :many
--- SPEC 4 order: name case-insensitively, then id (served by contacts_by_name).
+-- Ordered by name case-insensitively, then id (served by contacts_by_name).
 SELECT id, name, phone, email, created_at, updated_at
   FROM contacts
  ORDER BY name_key, id;

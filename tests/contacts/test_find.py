@@ -156,6 +156,6 @@ def expected_matches(model: list[dict], text: str) -> list[str]:
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=st.text(alphabet=ALPHABET, min_size=1, max_size=6).filter(str.strip))
-def test_find_matches_a_python_model_of_the_spec(model_book, text: str) -> None:
+def test_find_matches_a_plain_python_model_of_the_rule(model_book, text: str) -> None:
     book, model = model_book
     assert [c["name"] for c in book.find(text)] == expected_matches(model, text)
