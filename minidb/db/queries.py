@@ -368,6 +368,7 @@ def bind(query: Query, engine: Engine) -> QueryFn:
     note = f"in query {query.name} at {query.where}"
     check = query.check_arguments
 
+    extras: dict[str, Any] = {}
     if query.kind == "script":
         def run(conn: Any, /, **params: Any) -> None:
             if params:
@@ -392,17 +393,17 @@ def bind(query: Query, engine: Engine) -> QueryFn:
                 raise
 
         if query.kind == "many":
-            run.stream = _streamer(query, engine, sql, note)  # type: ignore[attr-defined]
+            extras["stream"] = _streamer(query, engine, sql, note)
         elif query.kind in ("one", "scalar", "exec"):
-            run.many = _batcher(query, engine, sql, fetch, note)  # type: ignore[attr-defined]
+            extras["many"] = _batcher(query, engine, sql, fetch, note)
 
     run.__name__ = query.name
     run.__qualname__ = f"Queries.{query.name}"
     run.__doc__ = query.doc or None
-    run.__signature__ = _signature(query, KINDS[query.kind])  # type: ignore[attr-defined]
-    run.sql = ";\n".join(statements)  # type: ignore[attr-defined]
-    run.kind, run.path, run.line = query.kind, query.path, query.line  # type: ignore[attr-defined]
-    run.params = query.params  # type: ignore[attr-defined]
+    vars(run).update(
+        __signature__=_signature(query, KINDS[query.kind]), sql=";\n".join(statements),
+        kind=query.kind, path=query.path, line=query.line, params=query.params, **extras,
+    )
     return run  # type: ignore[return-value]
 
 
@@ -427,7 +428,7 @@ def _streamer(query: Query, engine: Engine, sql: str, note: str) -> Callable[...
             raise
 
     stream.__qualname__ = f"Queries.{query.name}.stream"
-    stream.__signature__ = _signature(  # type: ignore[attr-defined]
+    vars(stream)["__signature__"] = _signature(
         query, Iterator[Any], Parameter("batch_size", Parameter.KEYWORD_ONLY, default=1000))
     return stream
 
