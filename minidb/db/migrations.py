@@ -31,9 +31,10 @@ from typing import Any
 from minidb.db.connection import Database
 from minidb.db.engines import ENGINES
 from minidb.db.queries import load
+from minidb.distribution import package_folder
 from minidb.errors import MinidbError
 
-MIGRATIONS_ROOT = Path(__file__).resolve().parents[2] / "migrations"
+MIGRATIONS_ROOT = package_folder("migrations")
 
 
 class SchemaTooNew(MinidbError):

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from minidb.db.engines import Engine, engine_named
+from minidb.distribution import package_folder
 
 # What each kind of query returns: the single table of operation kinds.
 KINDS: dict[str, Any] = {
@@ -467,4 +468,4 @@ def load(app: str, engine: Engine | str, root: Path | None = None) -> Queries:
     return Queries((root or SQL_ROOT) / app, engine)
 
 
-SQL_ROOT = Path(__file__).resolve().parents[2] / "sql"
+SQL_ROOT = package_folder("sql")

@@ -126,10 +126,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             log.warning("database unavailable at startup, indexes deferred: %s", error)
 
     from minidb.notes.api import bp
+    from minidb.notes.auth import install_token_check
     from minidb.notes.cli import register_commands
+    from minidb.notes.web import bp as web_bp
 
     register_error_handlers(app)
+    install_token_check(app)
     app.register_blueprint(bp)
+    app.register_blueprint(web_bp)
     register_commands(app)
     return app
 

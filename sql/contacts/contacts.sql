@@ -1,5 +1,5 @@
 -- Queries on contacts that both engines share. name_key and email_key are
--- case-folded in Python (see minidb/contacts/book.py and the migrations).
+-- case-folded in Python (see minidb/contacts/store.py and the migrations).
 
 -- name: insert_contact :scalar
 -- Insert one contact and return its new id. A duplicate phone or e-mail

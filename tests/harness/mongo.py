@@ -5,25 +5,16 @@ Which server, in order of preference:
 1. ``TEST_MONGODB_URI``, if set: an existing server the developer chose.
    Only databases named ``minidb_test_*`` are created there, and each is
    dropped after its test. ``MONGODB_URI`` is never used: it may name
-   somebody's real data (SPEC §6).
+   somebody's real data, which the tests must never touch.
 2. ``mongod`` on PATH, started on a free port with its data in a temp dir.
 3. FerretDB 1.24 with its SQLite backend, from ``<repo>/.cache/bin``, built
-   there with the Go toolchain the first time.
-
-About the FerretDB build: ``go install
-github.com/FerretDB/FerretDB/cmd/ferretdb@v1.24.2`` compiles, but the
-binary panics at start ("Invalid build/version/version.txt file content"),
-because that file is generated in FerretDB's own build and is not part of
-the module download. So the module source is copied to a temp dir, the file
-is written there, and ``go build`` runs in the copy. ``CGO_ENABLED=0`` is
-fine (its SQLite driver is pure Go) and means no C compiler is needed.
+   there with the Go toolchain the first time (minidb/notes/ferretdb.py, the
+   code ``minidb notes dev`` uses too).
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import json
 import os
 import shutil
 import subprocess
@@ -36,18 +27,15 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pymongo import MongoClient
-from pymongo.errors import PyMongoError
 
-from tests.harness import free_port, stop_process
+from minidb.notes import ferretdb
+from minidb.notes.ferretdb import FERRETDB_MODULE, FERRETDB_VERSION, START_TIMEOUT  # noqa: F401 (re-exported)
+from tests.harness import free_port, stop_process  # noqa: F401 (free_port: re-exported)
 
 REPO = Path(__file__).resolve().parents[2]
 CACHE_BIN = REPO / ".cache" / "bin"
 FERRETDB = CACHE_BIN / "ferretdb"
-FERRETDB_MODULE = "github.com/FerretDB/FerretDB"
-FERRETDB_VERSION = "v1.24.2"
 DATABASE_PREFIX = "minidb_test_"
-START_TIMEOUT = 30.0
-BUILD_TIMEOUT = 900
 
 
 class MongoServerError(RuntimeError):
@@ -109,101 +97,30 @@ def new_database_name() -> str:
 
 
 def _ping(uri: str, timeout_ms: int = 500) -> bool:
-    client: MongoClient = MongoClient(uri, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms)
-    try:
-        client.admin.command("ping")
-        return True
-    except PyMongoError:
-        return False
-    finally:
-        client.close()
-
-
-def _log_tail(path: Path, lines: int = 30) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
+    return ferretdb.ping(uri, timeout_ms)
 
 
 def _start_process(kind: str, argv_for_port: Callable[[int], list[str]], workdir: Path) -> MongoServer:
     """Start a server on a free port and wait until it answers a ping."""
-    log_path = workdir / f"{kind}.log"
-    for _attempt in range(3):
-        port = free_port()
-        uri = f"mongodb://127.0.0.1:{port}/"
-        started = time.monotonic()
-        with log_path.open("wb") as log:
-            process = subprocess.Popen(argv_for_port(port), cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
-        while time.monotonic() - started < START_TIMEOUT:
-            if process.poll() is not None:
-                break
-            if _ping(uri):
-                return MongoServer(uri, kind, time.monotonic() - started, process=process, workdir=workdir)
-            time.sleep(0.1)
-        else:
-            process.kill()
-            process.wait()
-            raise MongoServerError(
-                f"{kind} did not answer a ping within {START_TIMEOUT:.0f} s:\n{_log_tail(log_path)}"
-            )
-        if "address already in use" not in _log_tail(log_path).lower():
-            break  # a real failure, not a lost race for the port
-    raise MongoServerError(f"{kind} exited with status {process.returncode}:\n{_log_tail(log_path)}")
+    try:
+        server = ferretdb.start_server(kind, argv_for_port, workdir, workdir / f"{kind}.log")
+    except ferretdb.FerretDBError as error:
+        raise MongoServerError(str(error)) from None
+    return MongoServer(server.uri, kind, server.startup_seconds, process=server.process, workdir=workdir)
 
 
 def _ferretdb_works() -> bool:
-    if not os.access(FERRETDB, os.X_OK):
-        return False
-    result = subprocess.run([FERRETDB, "--version"], capture_output=True, text=True, timeout=30, check=False)
-    return result.returncode == 0 and FERRETDB_VERSION in result.stdout
+    return ferretdb.works(FERRETDB)
 
 
 def build_ferretdb() -> None:
     """Build FerretDB into .cache/bin unless a working binary is already there."""
-    CACHE_BIN.mkdir(parents=True, exist_ok=True)
-    # Parallel test runs on one checkout wait for one build instead of racing.
-    with (CACHE_BIN.parent / "ferretdb.build.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if _ferretdb_works():
-            return
-        go = shutil.which("go")
-        if go is None:
-            raise MongoServerError(
-                "No test MongoDB server: TEST_MONGODB_URI is not set, there is no mongod on "
-                f"PATH, no working {FERRETDB}, and no Go toolchain (`go`) to build FerretDB. "
-                "Install one of them."
-            )
-        env = {**os.environ, "CGO_ENABLED": "0", "GOFLAGS": "-buildvcs=false"}
-
-        def go_run(*args: str, cwd: Path | None = None) -> str:
-            result = subprocess.run(
-                [go, *args],
-                cwd=cwd,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=BUILD_TIMEOUT,
-                check=False,
-            )
-            if result.returncode != 0:
-                raise MongoServerError(
-                    f"building FerretDB failed: go {' '.join(args)}\n{result.stderr[-3000:]}"
-                )
-            return result.stdout
-
-        info = json.loads(go_run("mod", "download", "-json", f"{FERRETDB_MODULE}@{FERRETDB_VERSION}"))
-        with tempfile.TemporaryDirectory(prefix="ferretdb-src-") as tmp:
-            source = Path(tmp) / "src"
-            shutil.copytree(info["Dir"], source)  # the module cache copy is read-only
-            for path in source.rglob("*"):
-                path.chmod(path.stat().st_mode | 0o200)
-            (source / "build" / "version" / "version.txt").write_text(FERRETDB_VERSION + "\n")
-            partial = CACHE_BIN / "ferretdb.partial"
-            go_run("build", "-trimpath", "-o", str(partial), "./cmd/ferretdb", cwd=source)
-            partial.replace(FERRETDB)
-        if not _ferretdb_works():
-            raise MongoServerError(f"built {FERRETDB} but `ferretdb --version` fails")
+    try:
+        ferretdb.build(FERRETDB)
+    except ferretdb.FerretDBError as error:
+        raise MongoServerError(
+            f"No test MongoDB server: TEST_MONGODB_URI is not set, there is no mongod on PATH, and {error}"
+        ) from None
 
 
 def start_mongo_server() -> MongoServer:
@@ -237,20 +154,7 @@ def start_mongo_server() -> MongoServer:
         build_ferretdb()
         data = workdir / "data"
         data.mkdir()
-        return _start_process(
-            "ferretdb",
-            lambda port: [
-                str(FERRETDB),
-                "--handler=sqlite",
-                f"--sqlite-url=file:{data}/",
-                f"--listen-addr=127.0.0.1:{port}",
-                f"--state-dir={workdir}",
-                "--debug-addr=-",
-                "--telemetry=disable",
-                "--log-level=error",
-            ],
-            workdir,
-        )
+        return _start_process("ferretdb", ferretdb.ferretdb_argv(FERRETDB, data, workdir), workdir)
     except BaseException:
         shutil.rmtree(workdir, ignore_errors=True)
         raise

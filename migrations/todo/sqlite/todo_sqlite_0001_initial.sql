@@ -1,6 +1,6 @@
 -- The to-do schema on SQLite: tasks, tags, and the link between them.
 -- TIMESTAMP and DATE are declared so sqlite3 converts them back (see
--- minidb/db/connection.py); AUTOINCREMENT so ids are never reused.
+-- minidb/db/engines/sqlite.py); AUTOINCREMENT so ids are never reused.
 
 CREATE TABLE tasks (
     id           INTEGER PRIMARY KEY AUTOINCREMENT,
