@@ -310,12 +310,6 @@ class RowsQuery(QueryFn, Protocol):
     def stream(self, conn: Any, /, batch_size: int = 1000, **params: Any) -> Iterator[Any]: ...
 
 
-class BatchQuery(QueryFn, Protocol):
-    """A ``:one``, ``:scalar`` or ``:exec`` query, which can also run once per parameter set."""
-
-    def many(self, conn: Any, rows: Iterable[Mapping[str, Any]], /) -> list[Any]: ...
-
-
 class Queries:
     """The named queries of one query directory, bound to one engine.
 
