@@ -16,8 +16,8 @@ from flask import Blueprint, Response, jsonify, request, url_for
 from pymongo.errors import PyMongoError
 from werkzeug.exceptions import BadRequest, NotFound, UnsupportedMediaType
 
-from minidb.notes import get_database
 from minidb.notes.cursor import InvalidCursor, decode_cursor, encode_cursor
+from minidb.notes.db import get_database, is_unavailable
 from minidb.notes.model import (
     LIMIT_DEFAULT,
     LIMIT_MAX,
@@ -29,7 +29,7 @@ from minidb.notes.model import (
     validate_patch,
 )
 from minidb.notes.openapi import openapi_document
-from minidb.notes.problems import database_unavailable, is_unavailable
+from minidb.notes.problems import database_unavailable
 from minidb.notes.repository import NoteRepository
 
 bp = Blueprint("notes", __name__)

@@ -19,8 +19,8 @@ from bson.json_util import JSONOptions
 from flask import Flask
 from pymongo.errors import BulkWriteError, PyMongoError
 
-from minidb.notes import get_database
 from minidb.notes.cursor import MAX_TIMESTAMP
+from minidb.notes.db import get_database
 from minidb.notes.model import ValidationError, validate_note
 from minidb.notes.repository import NoteRepository
 

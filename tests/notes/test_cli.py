@@ -12,8 +12,8 @@ import pytest
 from bson import ObjectId
 from pymongo.errors import BulkWriteError
 
-from minidb.notes import get_database
 from minidb.notes.cli import import_notes
+from minidb.notes.db import get_database
 from minidb.notes.repository import NoteRepository
 from tests.notes.helpers import REPO
 

@@ -12,7 +12,8 @@ from datetime import timedelta
 
 import pytest
 
-from minidb.notes import close_app, create_app, get_database
+from minidb.notes import close_app, create_app
+from minidb.notes.db import get_database
 from minidb.notes.model import utc_now
 from minidb.notes.repository import CLAIMS_COLLECTION
 from tests.notes.helpers import assert_problem

@@ -1,0 +1,130 @@
+"""The notes database: one MongoClient per process, found through the app.
+
+The shape is that of the Flask tutorial's ``db.py``: ``init_app(app)`` gives
+an app its database, ``get_database()`` finds it from a view or a command,
+and ``close_app(app)`` lets it go. The client lives as long as the process,
+not a request, because pymongo's client is a thread-safe pool that is meant
+to be shared.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import threading
+from collections.abc import Mapping
+from datetime import UTC
+from typing import Any
+
+from flask import Flask, current_app
+from pymongo import MongoClient
+from pymongo.errors import ConfigurationError, ConnectionFailure, PyMongoError
+
+from minidb.notes.repository import COLLECTION, NoteRepository
+
+__all__ = [
+    "DEFAULT_DATABASE",
+    "DEFAULT_MONGODB_URI",
+    "NotesDatabase",
+    "close_app",
+    "get_database",
+    "init_app",
+    "is_unavailable",
+]
+
+DEFAULT_MONGODB_URI = "mongodb://localhost:27017/notesdb"
+DEFAULT_DATABASE = "notesdb"
+EXTENSION = "minidb_notes"
+
+log = logging.getLogger(__name__)
+
+
+class NotesDatabase:
+    """The app's one MongoClient, its database, and the note repository.
+
+    pymongo's client is a thread-safe connection pool that monitors the
+    servers in the background, reconnecting on its own when the database
+    comes back, so one per process is both enough and what pymongo expects.
+    """
+
+    def __init__(self, uri: str, config: Mapping[str, Any]) -> None:
+        self.client: MongoClient[dict[str, Any]] = MongoClient(
+            uri,
+            tz_aware=True,
+            tzinfo=UTC,
+            serverSelectionTimeoutMS=config["NOTES_SERVER_SELECTION_TIMEOUT_MS"],
+            connectTimeoutMS=config["NOTES_CONNECT_TIMEOUT_MS"],
+            appname="minidb-notes",
+            # Connect (and resolve mongodb+srv:// DNS records) on first use, so
+            # the app starts even when the database or its DNS is unreachable.
+            connect=False,
+        )
+        self.database = self.client.get_default_database(default=DEFAULT_DATABASE)
+        self.notes = NoteRepository(self.database[COLLECTION], timeout=config["NOTES_OPERATION_TIMEOUT"])
+        self._indexes_ready = False
+        self._lock = threading.Lock()
+
+    def ensure_indexes(self) -> None:
+        """Create the indexes once per process; retried until it succeeds.
+
+        If the database is down when the app starts, the app still starts
+        (serving 503s), and the first request after the database returns
+        creates the indexes.
+        """
+        if self._indexes_ready:
+            return
+        with self._lock:
+            if self._indexes_ready:
+                return
+            try:
+                self.notes.ensure_indexes()
+            except PyMongoError as error:
+                if is_unavailable(error):
+                    raise
+                # E.g. a read-only user: serving without the indexes beats not serving.
+                log.warning("could not create indexes: %s", error)
+            self._indexes_ready = True
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def get_database(app: Flask | None = None) -> NotesDatabase:
+    """The database of ``app``, or of the current app (in a request or a command)."""
+    return (app or current_app).extensions[EXTENSION]
+
+
+def init_app(app: Flask) -> None:
+    """Give ``app`` its database (from ``app.config``), closed when the process exits.
+
+    It also tries to create the indexes now; if the database cannot be
+    reached, the app starts all the same and the first request retries.
+    """
+    database = NotesDatabase(app.config["MONGODB_URI"], app.config)
+    app.extensions[EXTENSION] = database
+    # Flask has no "app shutdown" signal; process exit is the end of the app.
+    atexit.register(database.close)
+
+    if app.config["NOTES_CREATE_INDEXES"]:
+        try:
+            database.ensure_indexes()
+        except PyMongoError as error:
+            log.warning("database unavailable at startup, indexes deferred: %s", error)
+
+
+def close_app(app: Flask) -> None:
+    """Close the app's MongoClient (tests and embedders; exit does it otherwise)."""
+    database = app.extensions.pop(EXTENSION, None)
+    if database is not None:
+        atexit.unregister(database.close)
+        database.close()
+
+
+def is_unavailable(error: PyMongoError) -> bool:
+    """Errors that mean "the database cannot be reached in time", not "a bug".
+
+    A ConfigurationError raised by an operation (rather than by MongoClient
+    itself, at start-up) comes from resolving a mongodb+srv:// name: DNS is
+    down or the name is wrong, and either way the database is unreachable.
+    """
+    return isinstance(error, ConnectionFailure | ConfigurationError) or error.timeout
