@@ -3,10 +3,17 @@
 Export writes one note per line in MongoDB Extended JSON (relaxed mode), so
 ObjectIds and dates come back as themselves, not as strings; import reads
 that format back and restores the documents exactly.
+
+Like the to-do and contacts CLIs, every failure is one ``Error:`` line on
+stderr with exit status 1 (the operation failed: the database is
+unreachable, an id already exists) or 2 (bad input or usage), never a
+traceback: commands raise minidb.errors exceptions and NotesCommand prints
+them.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -19,12 +26,15 @@ from bson.json_util import JSONOptions
 from flask import Flask
 from pymongo.errors import BulkWriteError, PyMongoError
 
+from minidb.errors import InvalidInput, MinidbError
 from minidb.notes.cursor import MAX_TIMESTAMP
-from minidb.notes.db import get_database
+from minidb.notes.db import describe, get_database, is_unavailable
 from minidb.notes.model import ValidationError, validate_note
 from minidb.notes.repository import NoteRepository
 
 BATCH_SIZE = 500
+FAILED = 1
+USAGE = 2
 _EPOCH_YEAR = 1970
 _DUMP_OPTIONS = json_util.RELAXED_JSON_OPTIONS
 _LOAD_OPTIONS: JSONOptions = json_util.RELAXED_JSON_OPTIONS.with_options(
@@ -42,14 +52,66 @@ class PartialImport(Exception):
     """A write failed and so did removing what had been written before it."""
 
 
-def _fail(message: str, code: int) -> None:
-    click.echo(f"Error: {message}", err=True)
-    sys.exit(code)
+class CommandFailed(click.ClickException):
+    """Printed by click as one ``Error: <message>`` line; exits with ``exit_code``."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+class NotesCommand(click.Command):
+    """A command whose every failure, usage errors included, is one ``Error:`` line."""
+
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+                     **extra: Any) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as error:
+            path = error.ctx.command_path if error.ctx else info_name
+            message = f"{error.format_message().rstrip('.')} (see '{path} --help')"
+            raise CommandFailed(message, USAGE) from None
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except MinidbError as error:
+            raise CommandFailed(str(error), error.exit_code) from None
+        except PyMongoError as error:
+            raise CommandFailed(_database_failure(error), FAILED) from None
+        except BrokenPipeError:
+            # `flask export | head` closed the pipe: not an error worth a line.
+            _silence_stdout()
+            raise click.exceptions.Exit(FAILED) from None
+        except Exception as error:
+            raise CommandFailed(f"unexpected {type(error).__name__}: {error}", FAILED) from None
+
+
+def _database_failure(error: PyMongoError) -> str:
+    if is_unavailable(error):
+        return f"cannot reach the notes database: {describe(error)}"
+    return f"database error: {describe(error)}"
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def _repository() -> NoteRepository:
-    # The CLI's operations are not bounded by the per-request timeout.
+    """The notes, once the database has answered a ping.
+
+    The ping has the API's per-request deadline, so an unreachable or stalled
+    database is reported within seconds; what follows (a long export or
+    import) is not bounded by it.
+    """
     database = get_database()
+    database.notes.ping()
     return NoteRepository(database.notes.collection, timeout=None)
 
 
@@ -155,36 +217,31 @@ def import_notes(repository: NoteRepository, source: IO[str]) -> int:
 
 
 def register_commands(app: Flask) -> None:
-    @app.cli.command("init-db")
+    @app.cli.command("init-db", cls=NotesCommand)
     def init_db() -> None:
         """Create the notes indexes (safe to run again)."""
-        try:
-            names = _repository().ensure_indexes()
-        except PyMongoError as error:
-            _fail(f"cannot create indexes: {error}", 1)
+        names = _repository().ensure_indexes()
         click.echo(f"Indexes ready: {', '.join(names)}")
 
-    @app.cli.command("export")
+    @app.cli.command("export", cls=NotesCommand)
     def export() -> None:
         """Write every note to stdout as JSON Lines (MongoDB Extended JSON)."""
-        try:
-            for doc in _repository().export():
-                click.echo(json_util.dumps(doc, json_options=_DUMP_OPTIONS))
-        except PyMongoError as error:
-            _fail(f"export failed: {error}", 1)
+        for doc in _repository().export():
+            click.echo(json_util.dumps(doc, json_options=_DUMP_OPTIONS))
 
-    @app.cli.command("import")
+    @app.cli.command("import", cls=NotesCommand)
     @click.argument("file", type=click.File("r", encoding="utf-8"))
     def import_(file: IO[str]) -> None:
         """Restore notes written by export from FILE (- for stdin), keeping ids and times."""
+        repository = _repository()
         try:
-            count = import_notes(_repository(), file)
+            count = import_notes(repository, file)
         except BadLine as error:
-            _fail(f"{file.name}: {error}; nothing was imported", 2)
+            raise InvalidInput(f"{file.name}: {error}; nothing was imported") from None
         except UnicodeDecodeError as error:
-            _fail(f"{file.name}: not UTF-8 text ({error}); nothing was imported", 2)
+            raise InvalidInput(f"{file.name}: not UTF-8 text ({error}); nothing was imported") from None
         except PartialImport as error:
-            _fail(str(error), 1)
+            raise MinidbError(str(error)) from None
         except PyMongoError as error:
-            _fail(f"import failed, nothing was imported: {error}", 1)
+            raise MinidbError(f"import failed, nothing was imported: {_database_failure(error)}") from None
         click.echo(f"Imported {count} notes.")

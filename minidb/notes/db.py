@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import atexit
 import logging
+import re
 import threading
 from collections.abc import Mapping
 from datetime import UTC
 from typing import Any
 
+import click
 from flask import Flask, current_app
 from pymongo import MongoClient
 from pymongo.errors import ConfigurationError, ConnectionFailure, PyMongoError
@@ -27,6 +29,7 @@ __all__ = [
     "DEFAULT_MONGODB_URI",
     "NotesDatabase",
     "close_app",
+    "describe",
     "get_database",
     "init_app",
     "is_unavailable",
@@ -82,7 +85,7 @@ class NotesDatabase:
                 if is_unavailable(error):
                     raise
                 # E.g. a read-only user: serving without the indexes beats not serving.
-                log.warning("could not create indexes: %s", error)
+                log.warning("could not create indexes: %s", describe(error))
             self._indexes_ready = True
 
     def close(self) -> None:
@@ -97,19 +100,20 @@ def get_database(app: Flask | None = None) -> NotesDatabase:
 def init_app(app: Flask) -> None:
     """Give ``app`` its database (from ``app.config``), closed when the process exits.
 
-    It also tries to create the indexes now; if the database cannot be
-    reached, the app starts all the same and the first request retries.
+    An app that is about to serve also creates the indexes now, and says in
+    one line if the database cannot be reached; it starts all the same, and
+    the first request after the database returns creates them.
     """
     database = NotesDatabase(app.config["MONGODB_URI"], app.config)
     app.extensions[EXTENSION] = database
     # Flask has no "app shutdown" signal; process exit is the end of the app.
     atexit.register(database.close)
 
-    if app.config["NOTES_CREATE_INDEXES"]:
+    if app.config["NOTES_CREATE_INDEXES"] and _serving():
         try:
             database.ensure_indexes()
         except PyMongoError as error:
-            log.warning("database unavailable at startup, indexes deferred: %s", error)
+            log.warning("database unavailable at start-up, indexes deferred: %s", describe(error))
 
 
 def close_app(app: Flask) -> None:
@@ -120,6 +124,18 @@ def close_app(app: Flask) -> None:
         database.close()
 
 
+def _serving() -> bool:
+    """Whether the app is being made to serve requests, not to run one command.
+
+    Flask's CLI builds the app for every command, ``flask run`` included;
+    the other commands (``export``, ``import``, ``init-db``) reach the
+    database themselves and report on it in their own ``Error:`` line.
+    Outside a click command (gunicorn, tests, embedders) the app serves.
+    """
+    ctx = click.get_current_context(silent=True)
+    return ctx is None or ctx.command.name == "run"
+
+
 def is_unavailable(error: PyMongoError) -> bool:
     """Errors that mean "the database cannot be reached in time", not "a bug".
 
@@ -128,3 +144,19 @@ def is_unavailable(error: PyMongoError) -> bool:
     down or the name is wrong, and either way the database is unreachable.
     """
     return isinstance(error, ConnectionFailure | ConfigurationError) or error.timeout
+
+
+_CONFIGURED_TIMEOUTS = re.compile(r" \(configured timeouts: [^)]*\)")
+
+
+def describe(error: PyMongoError) -> str:
+    """One line about a database error, without pymongo's topology dump.
+
+    A server selection timeout appends ", Timeout: 2.0s, Topology
+    Description: <...>" (hundreds of characters per server) to the reason,
+    and every network error the configured timeouts; the reason alone is
+    what a person needs.
+    """
+    text = " ".join(str(error).split())
+    reason = text.split(", Timeout: ", 1)[0].split(", Topology Description: ", 1)[0]
+    return _CONFIGURED_TIMEOUTS.sub("", reason) or type(error).__name__

@@ -16,7 +16,7 @@ from pymongo.errors import PyMongoError
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
-from minidb.notes.db import is_unavailable
+from minidb.notes.db import describe, is_unavailable
 from minidb.notes.model import ValidationError
 from minidb.notes.repository import NoteNotFound, PreconditionFailed
 
@@ -80,7 +80,7 @@ def _precondition_failed(error: PreconditionFailed) -> Response:
 
 def _database_error(error: PyMongoError) -> Response:
     if is_unavailable(error):
-        log.warning("database unavailable: %s", error)
+        log.warning("database unavailable: %s", describe(error))
         return database_unavailable()
     return _unexpected(error)
 

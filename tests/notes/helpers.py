@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -75,37 +75,51 @@ class Served(NamedTuple):
 
 
 @contextmanager
-def serve(argv_tail: list[str], mongodb_uri: str, *, cwd: Path = REPO) -> Iterator[Served]:
+def serve(
+    argv_tail: list[str], mongodb_uri: str, *, cwd: Path = REPO, log: Path | None = None
+) -> Iterator[Served]:
     """Run the app in a real server process; yields its base URL and process.
 
     ``argv_tail`` follows ``python -m``; ``{port}`` in it is replaced by a
     free port. MONGODB_URI is set for the child only, to the test database.
+    The server's output goes to ``log`` if given (read it once the block
+    ends), else to a pipe shown if the server fails to start.
     """
     port = free_port()
     argv = [sys.executable, "-m", *(a.replace("{port}", str(port)) for a in argv_tail)]
     env = {k: v for k, v in os.environ.items() if not k.startswith("FLASK_")}
     env["MONGODB_URI"] = mongodb_uri
-    process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            if process.poll() is not None:
-                output = process.stdout.read().decode(errors="replace") if process.stdout else ""
-                raise AssertionError(f"{argv} exited with {process.returncode}:\n{output}")
-            try:
-                if request(base, "GET", "/openapi.json", timeout=2).status == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{argv} did not start serving within 20 s")
-            time.sleep(0.1)
-        yield Served(base, process)
-    finally:
-        stop_process(process)
-        if process.stdout:
-            process.stdout.close()
+    with ExitStack() as stack:
+        output = stack.enter_context(log.open("wb")) if log else subprocess.PIPE
+        process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 20
+            while True:
+                if process.poll() is not None:
+                    if log:
+                        printed = log.read_text(errors="replace")
+                    else:
+                        printed = process.stdout.read().decode(errors="replace") if process.stdout else ""
+                    raise AssertionError(f"{argv} exited with {process.returncode}:\n{printed}")
+                try:
+                    if request(base, "GET", "/openapi.json", timeout=2).status == 200:
+                        break
+                except OSError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"{argv} did not start serving within 20 s")
+                time.sleep(0.1)
+            yield Served(base, process)
+        finally:
+            stop_process(process)
+            if process.stdout:
+                process.stdout.close()
+
+
+def closed_port_uri() -> str:
+    """A MongoDB URI where nothing listens: connections are refused, as when mongod is stopped."""
+    return f"mongodb://127.0.0.1:{free_port()}/notesdb"
 
 
 def gunicorn(port_placeholder: str = "{port}") -> list[str]:

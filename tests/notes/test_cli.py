@@ -6,6 +6,7 @@ import io
 import json
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -15,7 +16,7 @@ from pymongo.errors import BulkWriteError
 from minidb.notes.cli import import_notes
 from minidb.notes.db import get_database
 from minidb.notes.repository import NoteRepository
-from tests.notes.helpers import REPO
+from tests.notes.helpers import REPO, closed_port_uri
 
 
 def test_init_db_creates_the_indexes_idempotently(app, runner):
@@ -144,22 +145,23 @@ def test_duplicate_ids_in_the_file_or_database_are_refused(app, runner, make_not
     assert collection.count_documents({}) == 1
 
 
-def test_commands_run_through_the_flask_cli(mongodb_uri, tmp_path):
+def flask_cli(mongodb_uri: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     """The real entry point: `flask --app minidb.notes ...` in a child process."""
-    env = {"MONGODB_URI": mongodb_uri, "PATH": "/usr/bin:/bin"}
-    flask = [sys.executable, "-m", "flask", "--app", "minidb.notes"]
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "minidb.notes", *args],
+        cwd=REPO,
+        env={"MONGODB_URI": mongodb_uri, "PATH": "/usr/bin:/bin"},
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
+
+def test_commands_run_through_the_flask_cli(mongodb_uri):
     def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [*flask, *args],
-            cwd=REPO,
-            env=env,
-            input=stdin,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        return flask_cli(mongodb_uri, *args, stdin=stdin)
 
     assert run("init-db").returncode == 0
     line = good_line(title="from the CLI")
@@ -192,3 +194,32 @@ def test_a_failed_write_removes_what_the_import_wrote_and_nothing_else(app, monk
     with pytest.raises(BulkWriteError):
         import_notes(InterloperRepository(collection, timeout=None), io.StringIO(lines))
     assert [d["title"] for d in collection.find()] == ["someone else's"]
+
+
+@pytest.mark.parametrize("args", [["export"], ["init-db"], ["import", "-"]], ids=lambda a: a[0])
+def test_database_down_is_one_error_line_and_exit_1_within_5_seconds(args):
+    started = time.monotonic()
+    result = flask_cli(closed_port_uri(), *args, stdin=good_line() + "\n")
+    elapsed = time.monotonic() - started
+    assert result.returncode == 1, result.stderr
+    assert result.stdout == ""
+    [line] = result.stderr.splitlines()
+    assert line.startswith("Error: cannot reach the notes database: "), line
+    assert "refused" in line and "Topology" not in line
+    assert elapsed < 5, f"took {elapsed:.1f} s"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["import"], "Error: Missing argument 'FILE'"),
+        (["import", "/no/such/file"], "Error: Invalid value for 'FILE': "),
+        (["export", "--bogus"], "Error: No such option '--bogus'"),
+    ],
+)
+def test_usage_errors_are_one_error_line_and_exit_2(mongodb_uri, args, message):
+    result = flask_cli(mongodb_uri, *args)
+    assert result.returncode == 2
+    [line] = result.stderr.splitlines()
+    assert line.startswith(message), line
+    assert line.endswith(f" {args[0]} --help')"), line

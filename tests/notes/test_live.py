@@ -21,9 +21,9 @@ from pymongo import MongoClient
 
 from minidb.notes import close_app, create_app
 from minidb.notes.repository import CLAIMS_COLLECTION
-from tests.harness import child_pids, free_port
+from tests.harness import child_pids
 from tests.harness.mongo import MongoServer, new_database_name
-from tests.notes.helpers import PROBLEM_JSON, Reply, TcpProxy, gunicorn, request, serve
+from tests.notes.helpers import PROBLEM_JSON, Reply, TcpProxy, closed_port_uri, gunicorn, request, serve
 
 FAST = 5.0  # seconds: the API's promise for answering while the database is down
 
@@ -40,11 +40,6 @@ def live(live_uri: str) -> Iterator[str]:
     """One gunicorn (2 workers x 4 threads) shared by this module's tests."""
     with serve(gunicorn(), live_uri) as (base, _):
         yield base
-
-
-def closed_port_uri() -> str:
-    # Nothing listens here: connections are refused, as when mongod is stopped.
-    return f"mongodb://127.0.0.1:{free_port()}/notesdb"
 
 
 def assert_unavailable(reply: Reply, elapsed: float) -> None:
@@ -105,6 +100,23 @@ def test_unresolvable_atlas_uri_still_starts_and_answers_503():
         assert "p@" not in response.get_data(as_text=True)  # no credentials leak
     finally:
         close_app(app)
+
+
+FLASK_RUN = ["flask", "run", "--port", "{port}"]
+
+
+@pytest.mark.parametrize("server", [FLASK_RUN, gunicorn()], ids=["flask", "gunicorn"])
+def test_database_down_at_start_up_is_a_one_line_warning(server, tmp_path):
+    log = tmp_path / "server.log"
+    with serve(server, closed_port_uri(), log=log) as (base, _):
+        assert request(base, "GET", "/notes").status == 503
+    output = log.read_text()
+    warnings = [line for line in output.splitlines() if "database unavailable" in line]
+    assert any("at start-up" in line for line in warnings), output
+    assert any("refused" in line for line in warnings), output
+    # pymongo's topology description runs to hundreds of characters per server.
+    assert "Topology Description" not in output
+    assert "Traceback" not in output
 
 
 def wait_for(predicate, timeout: float) -> float:
@@ -326,7 +338,7 @@ def test_concurrent_unconditional_patches_all_succeed_one_after_another(live, li
 
 def test_flask_run_at_the_repo_root_uses_flaskenv(live_uri):
     # No --app and no FLASK_APP: .flaskenv names the app.
-    with serve(["flask", "run", "--port", "{port}"], live_uri) as (base, _):
+    with serve(FLASK_RUN, live_uri) as (base, _):
         assert request(base, "GET", "/healthz").json() == {"status": "ok"}
         created = request(base, "POST", "/notes", {"title": "via flask run"})
         assert created.status == 201
