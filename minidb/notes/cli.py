@@ -1,8 +1,8 @@
 """Flask CLI commands: ``init-db``, ``export`` and ``import``.
 
-Export writes one note per line in MongoDB Extended JSON (relaxed mode), so
-ObjectIds and dates come back as themselves, not as strings; import reads
-that format back and restores the documents exactly.
+Export writes one note per line in MongoDB Extended JSON (the format is
+minidb.notes.jsonl's); import reads that format back and restores the
+documents exactly.
 
 Like the to-do and contacts CLIs, every failure is one ``Error:`` line on
 stderr with exit status 1 (the operation failed: the database is
@@ -17,35 +17,21 @@ import os
 import sys
 import tempfile
 from collections.abc import Iterator
-from datetime import datetime
 from typing import IO, Any
 
 import click
-from bson import ObjectId, json_util
-from bson.json_util import JSONOptions
+from bson import ObjectId
 from flask import Flask
 from pymongo.errors import BulkWriteError, PyMongoError
 
 from minidb.errors import InvalidInput, MinidbError
-from minidb.notes.cursor import MAX_TIMESTAMP
 from minidb.notes.db import describe, get_database, is_unavailable
-from minidb.notes.model import ValidationError, validate_note
+from minidb.notes.jsonl import BadLine, dump_line, parse_line, read_lines
 from minidb.notes.repository import NoteRepository
 
 BATCH_SIZE = 500
 FAILED = 1
 USAGE = 2
-_EPOCH_YEAR = 1970
-_DUMP_OPTIONS = json_util.RELAXED_JSON_OPTIONS
-_LOAD_OPTIONS: JSONOptions = json_util.RELAXED_JSON_OPTIONS.with_options(
-    tz_aware=True, tzinfo=json_util.RELAXED_JSON_OPTIONS.tzinfo
-)
-_STORED_FIELDS = {"_id", "title", "content", "tags", "created_at", "updated_at", "version"}
-
-
-class BadLine(Exception):
-    def __init__(self, number: int, message: str) -> None:
-        super().__init__(f"line {number}: {message}")
 
 
 class PartialImport(Exception):
@@ -115,47 +101,9 @@ def _repository() -> NoteRepository:
     return NoteRepository(database.notes.collection, timeout=None)
 
 
-def parse_line(number: int, line: str) -> dict[str, Any]:
-    """One exported line back into a stored document, fully validated."""
-    try:
-        doc = json_util.loads(line, json_options=_LOAD_OPTIONS)
-    except (ValueError, TypeError) as error:
-        raise BadLine(number, f"not Extended JSON: {error}") from None
-    if not isinstance(doc, dict):
-        raise BadLine(number, "not a JSON object")
-    unknown = sorted(set(doc) - _STORED_FIELDS)
-    if unknown:
-        raise BadLine(number, f"unknown field(s): {', '.join(unknown)}")
-    if not isinstance(doc.get("_id"), ObjectId):
-        raise BadLine(number, '_id must be an ObjectId ({"$oid": "<24 hex digits>"})')
-    for name in ("created_at", "updated_at"):
-        value = doc.get(name)
-        if not isinstance(value, datetime):
-            raise BadLine(number, f'{name} must be a date ({{"$date": ...}})')
-        # The list cursor encodes times from 1970 on.
-        if value.year < _EPOCH_YEAR or value > MAX_TIMESTAMP:
-            raise BadLine(number, f"{name} must be from 1970 on")
-        if value.microsecond % 1000:
-            raise BadLine(number, f"{name} has sub-millisecond precision BSON cannot store")
-    version = doc.get("version")
-    if type(version) is not int or version < 1:
-        raise BadLine(number, "version must be a positive integer")
-    try:
-        fields = validate_note({k: doc[k] for k in ("title", "content", "tags") if k in doc})
-    except ValidationError as error:
-        raise BadLine(number, str(error)) from None
-    return {
-        "_id": doc["_id"],
-        **fields,
-        "created_at": doc["created_at"],
-        "updated_at": doc["updated_at"],
-        "version": version,
-    }
-
-
-def _batches(spool: IO[str]) -> Iterator[list[dict[str, Any]]]:
+def _batches(spool: IO[bytes]) -> Iterator[list[dict[str, Any]]]:
     batch: list[dict[str, Any]] = []
-    for number, line in enumerate(spool, start=1):
+    for number, line in read_lines(spool):
         if line.strip():
             batch.append(parse_line(number, line))
         if len(batch) == BATCH_SIZE:
@@ -165,7 +113,7 @@ def _batches(spool: IO[str]) -> Iterator[list[dict[str, Any]]]:
         yield batch
 
 
-def import_notes(repository: NoteRepository, source: IO[str]) -> int:
+def import_notes(repository: NoteRepository, source: IO[bytes]) -> int:
     """Restore exported notes: all of them or, if any line is bad, none.
 
     MongoDB can do this in a transaction, but only on a replica set, and
@@ -176,10 +124,10 @@ def import_notes(repository: NoteRepository, source: IO[str]) -> int:
     notes this run inserted are deleted again before reporting the error.
     The input is spooled to a temporary file so stdin can be read twice.
     """
-    with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024, mode="w+", encoding="utf-8") as spool:
+    with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024, mode="w+b") as spool:
         seen: dict[ObjectId, int] = {}
-        for number, line in enumerate(source, start=1):
-            spool.write(line if line.endswith("\n") else line + "\n")
+        for number, line in read_lines(source):
+            spool.write(line.encode("utf-8") + (b"" if line.endswith("\n") else b"\n"))
             if not line.strip():
                 continue
             oid = parse_line(number, line)["_id"]
@@ -209,7 +157,7 @@ def import_notes(repository: NoteRepository, source: IO[str]) -> int:
                 repository.delete_ids(written)
             except PyMongoError:
                 raise PartialImport(
-                    f"import failed ({error}) and up to {len(written)} notes it wrote, "
+                    f"import failed ({describe(error)}) and up to {len(written)} notes it wrote, "
                     f"the first of the file, could not be removed"
                 ) from error
             raise
@@ -227,19 +175,17 @@ def register_commands(app: Flask) -> None:
     def export() -> None:
         """Write every note to stdout as JSON Lines (MongoDB Extended JSON)."""
         for doc in _repository().export():
-            click.echo(json_util.dumps(doc, json_options=_DUMP_OPTIONS))
+            click.echo(dump_line(doc))
 
     @app.cli.command("import", cls=NotesCommand)
-    @click.argument("file", type=click.File("r", encoding="utf-8"))
-    def import_(file: IO[str]) -> None:
+    @click.argument("file", type=click.File("rb"))
+    def import_(file: IO[bytes]) -> None:
         """Restore notes written by export from FILE (- for stdin), keeping ids and times."""
         repository = _repository()
         try:
             count = import_notes(repository, file)
         except BadLine as error:
             raise InvalidInput(f"{file.name}: {error}; nothing was imported") from None
-        except UnicodeDecodeError as error:
-            raise InvalidInput(f"{file.name}: not UTF-8 text ({error}); nothing was imported") from None
         except PartialImport as error:
             raise MinidbError(str(error)) from None
         except PyMongoError as error:
