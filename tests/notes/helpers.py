@@ -10,7 +10,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,6 +67,45 @@ def request(
         return Reply(response.status, response.headers, response.read())
     finally:
         connection.close()
+
+
+def send_early_answered(
+    base: str, head: bytes, body: Iterable[bytes], *, timeout: float = 15
+) -> Reply:
+    """Send a request whose body the server may refuse before it has all arrived.
+
+    A server that answers 413 early may close the connection while the
+    client is still sending; a client that sends everything before reading
+    then dies of BrokenPipeError or ConnectionResetError, depending on the
+    timing. So the body goes out from another thread, which stops quietly
+    when the server closes, while this one reads the answer.
+    """
+    host, port = base.removeprefix("http://").split(":")
+    sock = socket.create_connection((host, int(port)), timeout=timeout)
+
+    def send() -> None:
+        with suppress(OSError):
+            sock.sendall(head)
+            for chunk in body:
+                sock.sendall(chunk)
+
+    sender = threading.Thread(target=send, daemon=True)
+    sender.start()
+    try:
+        response = http.client.HTTPResponse(sock)
+        response.begin()
+        return Reply(response.status, response.headers, response.read())
+    finally:
+        sock.close()
+        sender.join(timeout)
+
+
+def chunked(data: bytes, size: int = 64 * 1024) -> Iterator[bytes]:
+    """``data`` in the chunked transfer coding (RFC 9112 §7.1)."""
+    for start in range(0, len(data), size):
+        piece = data[start : start + size]
+        yield b"%x\r\n%s\r\n" % (len(piece), piece)
+    yield b"0\r\n\r\n"
 
 
 class Served(NamedTuple):

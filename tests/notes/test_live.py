@@ -23,7 +23,17 @@ from minidb.notes import close_app, create_app
 from minidb.notes.repository import CLAIMS_COLLECTION
 from tests.harness import child_pids
 from tests.harness.mongo import MongoServer, new_database_name
-from tests.notes.helpers import PROBLEM_JSON, Reply, TcpProxy, closed_port_uri, gunicorn, request, serve
+from tests.notes.helpers import (
+    PROBLEM_JSON,
+    Reply,
+    TcpProxy,
+    chunked,
+    closed_port_uri,
+    gunicorn,
+    request,
+    send_early_answered,
+    serve,
+)
 
 FAST = 5.0  # seconds: the API's promise for answering while the database is down
 
@@ -352,9 +362,46 @@ def test_flask_run_at_the_repo_root_uses_flaskenv(live_uri):
 
 def test_oversized_body_over_the_wire_is_413(live):
     raw = b'{"title": "' + b"x" * (1024 * 1024 + 1) + b'"}'
-    reply = request(live, "POST", "/notes", raw=raw, headers={"Content-Type": "application/json"})
+    head = (
+        b"POST /notes HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+        b"Content-Length: %d\r\n\r\n" % len(raw)
+    )
+    reply = send_early_answered(live, head, [raw])
     assert reply.status == 413
     assert reply.headers["Content-Type"] == PROBLEM_JSON
+
+
+@pytest.mark.parametrize("server", [FLASK_RUN, gunicorn()], ids=["flask", "gunicorn"])
+def test_chunked_body_over_1_mib_over_the_wire_is_413_and_nothing_is_stored(server, live_uri):
+    tag = uuid.uuid4().hex
+    body = b'{"title": "cut short", "tags": ["%s"]}' % tag.encode() + b" " * (3 * 1024 * 1024)
+    head = (
+        b"POST /notes HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n"
+    )
+    with serve(server, live_uri) as (base, _):
+        reply = send_early_answered(base, head, chunked(body))
+        assert reply.status == 413, reply.body
+        assert reply.headers["Content-Type"] == PROBLEM_JSON
+        assert request(base, "GET", f"/notes?tag={tag}").json() == []
+        small = b'{"title": "whole", "tags": ["%s"]}' % tag.encode()
+        assert send_early_answered(base, head, chunked(small, size=7)).status == 201
+
+
+def test_no_html_and_nosniff_over_the_wire(live):
+    note = request(live, "POST", "/notes", {"title": "t"})
+    url = note.headers["Location"]
+    for method, path, status in [
+        ("GET", url.replace("/notes/", "/notes//"), 308),
+        ("OPTIONS", "/notes", 200),
+        ("DELETE", url, 204),
+        ("GET", "/nope", 404),
+    ]:
+        reply = request(live, method, path)
+        assert reply.status == status, (method, path)
+        assert reply.headers["X-Content-Type-Options"] == "nosniff"
+        if status != 404:
+            assert reply.body == b"" and "Content-Type" not in reply.headers, (method, path)
 
 
 def test_app_fixture_is_not_shared_with_the_live_server(app: Flask, live):
