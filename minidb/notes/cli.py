@@ -98,7 +98,7 @@ def _repository() -> NoteRepository:
     """
     database = get_database()
     database.notes.ping()
-    return NoteRepository(database.notes.collection, timeout=None)
+    return NoteRepository(database.collection, timeout=None)
 
 
 def _batches(spool: IO[bytes]) -> Iterator[list[dict[str, Any]]]:

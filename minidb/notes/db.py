@@ -20,7 +20,7 @@ from typing import Any
 import click
 from flask import Flask, current_app
 from pymongo import MongoClient
-from pymongo.errors import ConfigurationError, ConnectionFailure, PyMongoError
+from pymongo.errors import ConfigurationError, ConnectionFailure, OperationFailure, PyMongoError
 
 from minidb.notes.repository import COLLECTION, NoteRepository
 
@@ -63,7 +63,9 @@ class NotesDatabase:
             connect=False,
         )
         self.database = self.client.get_default_database(default=DEFAULT_DATABASE)
-        self.notes = NoteRepository(self.database[COLLECTION], timeout=config["NOTES_OPERATION_TIMEOUT"])
+        #: The notes, with the read preference the URI gives (primary if none).
+        self.collection = self.database[COLLECTION]
+        self.notes = NoteRepository(self.collection, timeout=config["NOTES_OPERATION_TIMEOUT"])
         self._indexes_ready = False
         self._lock = threading.Lock()
 
@@ -136,14 +138,47 @@ def _serving() -> bool:
     return ctx is None or ctx.command.name == "run"
 
 
-def is_unavailable(error: PyMongoError) -> bool:
-    """Errors that mean "the database cannot be reached in time", not "a bug".
+#: Server error codes that mean "not now": the server is stepping down, in an
+#: election, shutting down, or cannot reach the other members. pymongo turns
+#: most of them into NotPrimaryError (a ConnectionFailure) when they answer a
+#: command, but not when they come as a write concern error (waiting for
+#: w=majority when the primary steps down) or as the retryable network codes.
+TRANSIENT_CODES = frozenset(
+    {
+        6,  # HostUnreachable
+        7,  # HostNotFound
+        89,  # NetworkTimeout
+        91,  # ShutdownInProgress
+        134,  # ReadConcernMajorityNotAvailableYet
+        189,  # PrimarySteppedDown
+        262,  # ExceededTimeLimit
+        9001,  # SocketException
+        10058,  # LegacyNotPrimary
+        10107,  # NotWritablePrimary
+        11600,  # InterruptedAtShutdown
+        11602,  # InterruptedDueToReplStateChange
+        13435,  # NotPrimaryNoSecondaryOk
+        13436,  # NotPrimaryOrSecondary
+    }
+)
 
-    A ConfigurationError raised by an operation (rather than by MongoClient
-    itself, at start-up) comes from resolving a mongodb+srv:// name: DNS is
-    down or the name is wrong, and either way the database is unreachable.
+
+def is_unavailable(error: PyMongoError) -> bool:
+    """Errors that mean "the database cannot serve this now", not "a bug".
+
+    That is: it cannot be reached in time, or a replica set is between
+    primaries (a step-down or an election), which the server may report as
+    an error code or a "RetryableWriteError" label rather than by dropping
+    the connection. A ConfigurationError raised by an operation (rather
+    than by MongoClient itself, at start-up) comes from resolving a
+    mongodb+srv:// name: DNS is down or the name is wrong, and either way
+    the database is unreachable.
     """
-    return isinstance(error, ConnectionFailure | ConfigurationError) or error.timeout
+    if isinstance(error, ConnectionFailure | ConfigurationError) or error.timeout:
+        return True
+    if isinstance(error, OperationFailure):
+        return error.code in TRANSIENT_CODES or error.has_error_label("RetryableWriteError")
+    return False
 
 
 _CONFIGURED_TIMEOUTS = re.compile(r" \(configured timeouts: [^)]*\)")

@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 
 import pymongo
 from bson import ObjectId
-from pymongo import DESCENDING, ReturnDocument
+from pymongo import DESCENDING, ReadPreference, ReturnDocument
 from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
@@ -121,12 +121,21 @@ class NoteRepository:
     hang on a dead or stalled database. None means no limit, for the CLI's
     long exports and imports. An update or delete, however many round trips
     and retries it takes (see "Write claims"), is one operation.
+
+    On a replica set, the read preference that ``collection`` has (from the
+    URI's ``readPreference``) serves the list and the export, which may lag
+    a little behind the primary; every other read is from the primary: a
+    note just written reads back as written, and the version a conditional
+    write checks is the current one.
     """
 
     def __init__(self, collection: Collection, *, timeout: float | None) -> None:
-        self.collection = collection
+        self.listing = collection
+        self.collection = collection.with_options(read_preference=ReadPreference.PRIMARY)
         #: Write claims live next to the notes, in the same database.
-        self.claims = collection.database[CLAIMS_COLLECTION]
+        self.claims = collection.database.get_collection(
+            CLAIMS_COLLECTION, read_preference=ReadPreference.PRIMARY
+        )
         self.timeout = timeout
         self.stale_claim_after = timedelta(
             seconds=STALE_CLAIM_FACTOR * timeout if timeout else STALE_CLAIM_DEFAULT
@@ -208,7 +217,7 @@ class NoteRepository:
         query = {"$and": conditions} if conditions else {}
         # One extra note tells whether there is a next page without a count.
         with self._deadline():
-            docs = list(self.collection.find(query).sort(SORT).limit(limit + 1))
+            docs = list(self.listing.find(query).sort(SORT).limit(limit + 1))
         if len(docs) > limit:
             last = docs[limit - 1]
             return Page(docs[:limit], (last["created_at"], last["_id"]))
@@ -372,7 +381,7 @@ class NoteRepository:
         No deadline here even when one is configured: a large export may
         legitimately take longer than any single request should.
         """
-        yield from self.collection.find({}, batch_size=batch_size).sort(
+        yield from self.listing.find({}, batch_size=batch_size).sort(
             [("created_at", pymongo.ASCENDING), ("_id", pymongo.ASCENDING)]
         )
 

@@ -13,7 +13,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit
 
 import pytest
 from flask import Flask
@@ -151,11 +151,7 @@ def test_outage_and_recovery_without_a_restart(mongo: MongoServer):
         pytest.skip("needs a single-host mongodb:// server to put a proxy in front of")
     proxy = TcpProxy(target.hostname or "127.0.0.1", target.port or 27017)
     proxy.start()
-    userinfo = target.netloc.rpartition("@")[0]
-    netloc = f"{userinfo}@127.0.0.1:{proxy.port}" if userinfo else f"127.0.0.1:{proxy.port}"
-    # directConnection: talk to the proxy only, never to replica-set members it names.
-    query = "&".join(filter(None, [target.query, "directConnection=true"]))
-    uri = urlunsplit(target._replace(netloc=netloc, query=query))
+    uri = proxy.uri(mongo.database_uri(name))
     try:
         with serve(gunicorn(), uri) as (base, master):
             created = request(base, "POST", "/notes", {"title": "survives"})
