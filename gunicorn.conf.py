@@ -13,7 +13,11 @@ the fork (pymongo's client is not fork-safe).
 
 from __future__ import annotations
 
+import json
 import os
+import socket
+
+import gunicorn.util
 
 
 def _cores() -> int:
@@ -51,3 +55,26 @@ keepalive = 5
 limit_request_line = 4094
 limit_request_fields = 50
 limit_request_field_size = 8190
+
+
+# Requests gunicorn refuses itself (a request line or headers beyond the
+# limits above, a malformed request) never reach the app, and gunicorn
+# answers them with an HTML page. The API answers nothing in HTML, so its
+# one call for those answers writes an RFC 9457 problem instead; status
+# and reason are gunicorn's. (This file runs in the master, before the
+# workers are forked, so every worker writes errors this way.)
+def _write_problem(sock: socket.socket, status_int: int, reason: str, mesg: str) -> None:
+    body = json.dumps(
+        {"type": "about:blank", "title": reason, "status": status_int, "detail": mesg or reason}
+    ).encode()
+    head = (
+        f"HTTP/1.1 {status_int} {reason}\r\n"
+        "Connection: close\r\n"
+        "Content-Type: application/problem+json\r\n"
+        "X-Content-Type-Options: nosniff\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    )
+    gunicorn.util.write_nonblock(sock, head.encode("latin-1") + body)
+
+
+gunicorn.util.write_error = _write_problem

@@ -7,6 +7,8 @@ gunicorn, against real sockets.
 
 from __future__ import annotations
 
+import http.client
+import json
 import os
 import re
 import socket
@@ -15,7 +17,9 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from tests.notes.helpers import REPO, request, serve
+import pytest
+
+from tests.notes.helpers import PROBLEM_JSON, REPO, request, serve
 
 APP = "minidb.notes:create_app()"
 PROMPT = 5.0  # seconds: generous for "answered while the slow client hangs on"
@@ -89,3 +93,29 @@ def test_clients_that_send_slowly_or_not_at_all_do_not_stall_the_others(mongodb_
                 sock.close()
         # And the server is still serving once they are gone.
         assert request(base, "GET", "/healthz", timeout=PROMPT).status == 200
+
+
+@pytest.mark.parametrize(
+    ("sent", "status"),
+    [
+        (b"GET /notes?q=" + b"x" * 5000 + b" HTTP/1.1\r\nHost: test\r\n\r\n", 414),
+        (b"GET /notes HTTP/1.1\r\nHost: test\r\n" + b"X-Many: yes\r\n" * 60 + b"\r\n", 431),
+        (b"GET /notes HTTP/1.1\r\nHost: test\r\nX-Long: " + b"x" * 9000 + b"\r\n\r\n", 431),
+        (b"NOT A REQUEST\r\n\r\n", 400),
+    ],
+    ids=["long request line", "many headers", "long header", "malformed"],
+)
+def test_requests_gunicorn_refuses_itself_get_problems_not_html(mongodb_uri, sent, status):
+    with serve(["gunicorn", "--workers", "1", "-b", "127.0.0.1:{port}", APP], mongodb_uri) as (base, _):
+        sock = slow_client(base, sent)
+        try:
+            response = http.client.HTTPResponse(sock)
+            response.begin()
+            body = response.read()
+        finally:
+            sock.close()
+        assert response.status == status, body
+        assert response.headers["Content-Type"] == PROBLEM_JSON
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        problem = json.loads(body)
+        assert problem["status"] == status and problem["title"] == response.reason
