@@ -20,7 +20,13 @@ from typing import Any
 import click
 from flask import Flask, current_app
 from pymongo import MongoClient
-from pymongo.errors import ConfigurationError, ConnectionFailure, OperationFailure, PyMongoError
+from pymongo.errors import (
+    BulkWriteError,
+    ConfigurationError,
+    ConnectionFailure,
+    OperationFailure,
+    PyMongoError,
+)
 
 from minidb.notes.repository import COLLECTION, NoteRepository
 
@@ -185,13 +191,19 @@ _CONFIGURED_TIMEOUTS = re.compile(r" \(configured timeouts: [^)]*\)")
 
 
 def describe(error: PyMongoError) -> str:
-    """One line about a database error, without pymongo's topology dump.
+    """One line about a database error, without pymongo's dumps.
 
     A server selection timeout appends ", Timeout: 2.0s, Topology
     Description: <...>" (hundreds of characters per server) to the reason,
-    and every network error the configured timeouts; the reason alone is
-    what a person needs.
+    every network error the configured timeouts, and a server's error its
+    whole reply (", full error: {...}", which for a failed insert holds the
+    note itself); the reason alone is what a person needs.
     """
-    text = " ".join(str(error).split())
-    reason = text.split(", Timeout: ", 1)[0].split(", Topology Description: ", 1)[0]
-    return _CONFIGURED_TIMEOUTS.sub("", reason) or type(error).__name__
+    if isinstance(error, BulkWriteError) and error.details.get("writeErrors"):
+        text = str(error.details["writeErrors"][0].get("errmsg", error))
+    else:
+        text = str(error)
+    text = " ".join(text.split())
+    for dump in (", Timeout: ", ", Topology Description: ", ", full error: "):
+        text = text.split(dump, 1)[0]
+    return _CONFIGURED_TIMEOUTS.sub("", text) or type(error).__name__

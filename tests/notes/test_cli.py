@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 
 import pytest
 from bson import ObjectId
-from pymongo.errors import BulkWriteError
+from pymongo.errors import BulkWriteError, ServerSelectionTimeoutError, WriteConcernError
 
 from minidb.notes.cli import import_notes
-from minidb.notes.db import get_database
+from minidb.notes.db import describe, get_database
 from minidb.notes.jsonl import MAX_LINE_BYTES, BadLine
 from minidb.notes.repository import NoteRepository
 from tests.notes.helpers import REPO, closed_port_uri
@@ -305,3 +305,32 @@ def test_usage_errors_are_one_error_line_and_exit_2(mongodb_uri, args, message):
     [line] = result.stderr.splitlines()
     assert line.startswith(message), line
     assert line.endswith(f" {args[0]} --help')"), line
+
+
+@pytest.mark.parametrize(
+    ("error", "said"),
+    [
+        (
+            ServerSelectionTimeoutError(
+                "db1:27017: [Errno 111] Connection refused (configured timeouts: socketTimeoutMS: "
+                "20000.0ms, connectTimeoutMS: 2000.0ms), Timeout: 2.0s, Topology Description: "
+                "<TopologyDescription id: 1, topology_type: Unknown, servers: [...]>"
+            ),
+            "db1:27017: [Errno 111] Connection refused",
+        ),
+        (
+            BulkWriteError(
+                {"writeErrors": [{"index": 0, "code": 11000, "errmsg": "E11000 duplicate key",
+                                  "op": {"title": "t", "content": "x" * 100_000}}]}
+            ),
+            "E11000 duplicate key",
+        ),
+        (
+            WriteConcernError("the primary stepped down", 189, {"code": 189, "errmsg": "x" * 1000}),
+            "the primary stepped down",
+        ),
+    ],
+    ids=["topology dump", "a note in the error", "full error"],
+)
+def test_database_errors_are_described_in_one_short_line(error, said):
+    assert describe(error) == said
