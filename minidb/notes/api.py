@@ -245,7 +245,9 @@ def finish_response(response: Response) -> Response:
     response.headers["X-Content-Type-Options"] = "nosniff"
     if 300 <= response.status_code < 400 and response.status_code != 304:
         response.set_data(b"")
-    if response.status_code in (204, 304) or response.calculate_content_length() == 0:
+    # A streamed body (a file, a generator) is not read here to measure it.
+    empty = not response.is_streamed and response.calculate_content_length() == 0
+    if response.status_code in (204, 304) or empty:
         del response.headers["Content-Type"]
     return response
 

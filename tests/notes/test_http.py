@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from flask import Response
 
 from minidb.notes.db import get_database
 from tests.notes.helpers import assert_problem
@@ -110,3 +111,17 @@ def test_a_doubled_slash_redirects_to_the_note_without_a_body(client, make_note)
 def test_options_lists_the_allowed_methods(client):
     response = client.options("/notes")
     assert {m.strip() for m in response.headers["Allow"].split(",")} == {"GET", "HEAD", "OPTIONS", "POST"}
+
+
+def test_a_streamed_response_is_not_read_to_be_checked(app):
+    read: list[bytes] = []
+
+    def body():
+        read.append(b"chunk")
+        yield b"chunk"
+
+    with app.test_request_context("/"):
+        response = app.process_response(Response(body(), mimetype="text/plain"))
+    assert read == []  # still streaming: nothing was buffered to measure it
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.mimetype == "text/plain"
