@@ -28,12 +28,14 @@ from pymongo.errors import (
     PyMongoError,
 )
 
+from minidb.errors import InvalidInput
 from minidb.notes.repository import COLLECTION, NoteRepository
 
 __all__ = [
     "DEFAULT_DATABASE",
     "DEFAULT_MONGODB_URI",
     "NotesDatabase",
+    "UnusableURI",
     "close_app",
     "describe",
     "get_database",
@@ -100,9 +102,16 @@ class NotesDatabase:
         self.client.close()
 
 
+class UnusableURI(InvalidInput):
+    """MONGODB_URI is not a MongoDB connection string pymongo can use."""
+
+
 def get_database(app: Flask | None = None) -> NotesDatabase:
     """The database of ``app``, or of the current app (in a request or a command)."""
-    return (app or current_app).extensions[EXTENSION]
+    database = (app or current_app).extensions[EXTENSION]
+    if isinstance(database, UnusableURI):
+        raise database
+    return database
 
 
 def init_app(app: Flask) -> None:
@@ -111,8 +120,19 @@ def init_app(app: Flask) -> None:
     An app that is about to serve also creates the indexes now, and says in
     one line if the database cannot be reached; it starts all the same, and
     the first request after the database returns creates them.
+
+    A MONGODB_URI that pymongo cannot parse stops a server from starting;
+    a CLI command reports it as its one ``Error:`` line instead of a
+    traceback from inside Flask's app loading.
     """
-    database = NotesDatabase(app.config["MONGODB_URI"], app.config)
+    try:
+        database = NotesDatabase(app.config["MONGODB_URI"], app.config)
+    except (ConfigurationError, ValueError, TypeError) as error:
+        if _serving():
+            raise
+        # The reason, not the URI: that may hold a password.
+        app.extensions[EXTENSION] = UnusableURI(f"MONGODB_URI is not a usable MongoDB URI: {error}")
+        return
     app.extensions[EXTENSION] = database
     # Flask has no "app shutdown" signal; process exit is the end of the app.
     atexit.register(database.close)
@@ -127,7 +147,7 @@ def init_app(app: Flask) -> None:
 def close_app(app: Flask) -> None:
     """Close the app's MongoClient (tests and embedders; exit does it otherwise)."""
     database = app.extensions.pop(EXTENSION, None)
-    if database is not None:
+    if isinstance(database, NotesDatabase):
         atexit.unregister(database.close)
         database.close()
 

@@ -334,3 +334,14 @@ def test_usage_errors_are_one_error_line_and_exit_2(mongodb_uri, args, message):
 )
 def test_database_errors_are_described_in_one_short_line(error, said):
     assert describe(error) == said
+
+
+@pytest.mark.parametrize(
+    "uri", ["bogus://notes:secret@db1/notesdb", "mongodb://notes:secret@db1:port/notesdb", "mongodb://"]
+)
+def test_an_unusable_mongodb_uri_is_one_error_line_and_exit_2(uri):
+    result = flask_cli(uri, "export")
+    assert result.returncode == 2, result.stderr
+    [line] = result.stderr.splitlines()
+    assert line.startswith("Error: MONGODB_URI is not a usable MongoDB URI: "), line
+    assert "secret" not in line
