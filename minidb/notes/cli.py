@@ -71,8 +71,11 @@ class NotesCommand(click.Command):
             # `flask export | head` closed the pipe: not an error worth a line.
             _silence_stdout()
             raise click.exceptions.Exit(FAILED) from None
+        except KeyboardInterrupt:
+            raise CommandFailed("interrupted", 130) from None
         except Exception as error:
-            raise CommandFailed(f"unexpected {type(error).__name__}: {error}", FAILED) from None
+            first_line = (str(error).strip().splitlines() or [""])[0]
+            raise CommandFailed(f"unexpected {type(error).__name__}: {first_line}", FAILED) from None
 
 
 def _database_failure(error: PyMongoError) -> str:
