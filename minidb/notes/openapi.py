@@ -468,43 +468,6 @@ _DOCUMENT: dict[str, Any] = {
 }
 
 
-def _add_bearer_auth(document: dict[str, Any]) -> None:
-    """The optional API token: a bearer scheme, and 401 wherever it applies.
-
-    Security is "bearer or nothing" because the token is required only when
-    the server has one configured; /healthz never needs it.
-    """
-    components = document["components"]
-    components["securitySchemes"] = {
-        "bearerToken": {
-            "type": "http",
-            "scheme": "bearer",
-            "description": "NOTES_API_TOKEN; required on every request when the server sets it.",
-        }
-    }
-    components["headers"]["WWWAuthenticate"] = {
-        "description": "The scheme to authenticate with: Bearer.",
-        "required": True,
-        "schema": {"type": "string", "pattern": "^Bearer"},
-    }
-    document["security"] = [{"bearerToken": []}, {}]
-    unauthorized = _problem(
-        "NOTES_API_TOKEN is set and the request's bearer token is missing or wrong.",
-        **{"WWW-Authenticate": "WWWAuthenticate"},
-    )
-    for path, item in document["paths"].items():
-        for method, operation in item.items():
-            if method == "parameters":
-                continue
-            if path == "/healthz":
-                operation["security"] = []
-            else:
-                operation["responses"]["401"] = unauthorized
-
-
-_add_bearer_auth(_DOCUMENT)
-
-
 def openapi_document() -> dict[str, Any]:
     """A fresh copy of the document (callers may mutate it)."""
     return copy.deepcopy(_DOCUMENT)
