@@ -11,7 +11,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from minidb.notes import close_app, create_app
-from minidb.notes.openapi import openapi_document
 from minidb.notes.web import ASSET_VERSION
 from tests.notes.helpers import assert_problem
 
@@ -161,26 +160,6 @@ def test_a_non_ascii_token_works(mongodb_uri):
         assert client.get("/notes", headers={"Authorization": "Bearer clé"}).status_code == 401
     finally:
         close_app(app)
-
-
-def test_openapi_documents_the_bearer_scheme_and_401_everywhere_but_healthz():
-    document = openapi_document()
-    assert document["components"]["securitySchemes"]["bearerToken"] == {
-        "type": "http",
-        "scheme": "bearer",
-        "description": document["components"]["securitySchemes"]["bearerToken"]["description"],
-    }
-    # Optional: required only when the server has a token.
-    assert document["security"] == [{"bearerToken": []}, {}]
-    for path, item in document["paths"].items():
-        for method, operation in item.items():
-            if method == "parameters":
-                continue
-            if path == "/healthz":
-                assert operation["security"] == []
-                assert "401" not in operation["responses"]
-            else:
-                assert "WWW-Authenticate" in operation["responses"]["401"]["headers"], (method, path)
 
 
 def test_the_token_is_compared_in_constant_time(secured_client, monkeypatch):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from bson import ObjectId
 
-from minidb.notes import get_database
+from minidb.notes.db import get_database
 from minidb.notes.model import CONTENT_MAX, TAG_MAX, TAGS_MAX, TITLE_MAX
 from tests.notes.helpers import assert_problem
 
