@@ -2,27 +2,6 @@
 -- case-folded in Python (str.casefold). contact_rows (see the migrations)
 -- is a contact with its phones and e-mails as JSON arrays.
 
--- name: insert_contact :scalar
--- Insert one contact and return its new id. A uid already stored fails
--- here, on the unique constraint.
-INSERT INTO contacts (uid, name, name_key, created_at, updated_at)
-VALUES (:uid, :name, :name_key, :created_at, :updated_at)
-RETURNING id;
-
--- name: insert_phone :exec
--- A phone another contact holds fails here, on the unique constraint, and
--- nowhere else.
-INSERT INTO contact_phones (contact_id, ordinal, value, digits, type, preferred, vcard_group)
-VALUES (:contact_id, :ordinal, :value, :digits, :type, :preferred, :vcard_group);
-
--- name: insert_email :exec
-INSERT INTO contact_emails (contact_id, ordinal, value, email_key, type, preferred, vcard_group)
-VALUES (:contact_id, :ordinal, :value, :email_key, :type, :preferred, :vcard_group);
-
--- name: insert_property :exec
-INSERT INTO contact_properties (contact_id, ordinal, vcard_group, name, params, value)
-VALUES (:contact_id, :ordinal, :vcard_group, :name, :params, :value);
-
 -- name: delete_phones :exec
 -- Before a contact's phones are written anew, in their new order.
 DELETE FROM contact_phones WHERE contact_id = :contact_id;
