@@ -7,14 +7,12 @@ documents exactly.
 Like the to-do and contacts CLIs, every failure is one ``Error:`` line on
 stderr with exit status 1 (the operation failed: the database is
 unreachable, an id already exists) or 2 (bad input or usage), never a
-traceback: commands raise minidb.errors exceptions and NotesCommand prints
-them.
+traceback: commands raise minidb.errors exceptions and NotesCommand reports
+them through minidb.failures, as the other CLIs do.
 """
 
 from __future__ import annotations
 
-import os
-import sys
 import tempfile
 from collections.abc import Iterator
 from typing import IO, Any
@@ -25,28 +23,19 @@ from flask import Flask
 from pymongo.errors import BulkWriteError, PyMongoError
 
 from minidb.errors import InvalidInput, MinidbError
+from minidb.failures import FAILURE, USAGE_ERROR, Failure, ReportsFailures
 from minidb.notes.db import describe, get_database, is_unavailable
 from minidb.notes.jsonl import BadLine, dump_line, parse_line, read_lines
 from minidb.notes.repository import NoteRepository
 
 BATCH_SIZE = 500
-FAILED = 1
-USAGE = 2
 
 
 class PartialImport(Exception):
     """A write failed and so did removing what had been written before it."""
 
 
-class CommandFailed(click.ClickException):
-    """Printed by click as one ``Error: <message>`` line; exits with ``exit_code``."""
-
-    def __init__(self, message: str, exit_code: int) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
-
-
-class NotesCommand(click.Command):
+class NotesCommand(ReportsFailures):
     """A command whose every failure, usage errors included, is one ``Error:`` line."""
 
     def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
@@ -56,40 +45,18 @@ class NotesCommand(click.Command):
         except click.UsageError as error:
             path = error.ctx.command_path if error.ctx else info_name
             message = f"{error.format_message().rstrip('.')} (see '{path} --help')"
-            raise CommandFailed(message, USAGE) from None
+            raise Failure(message, USAGE_ERROR) from None
 
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except (click.ClickException, click.exceptions.Exit, click.Abort):
-            raise
-        except MinidbError as error:
-            raise CommandFailed(str(error), error.exit_code) from None
-        except PyMongoError as error:
-            raise CommandFailed(_database_failure(error), FAILED) from None
-        except BrokenPipeError:
-            # `flask export | head` closed the pipe: not an error worth a line.
-            _silence_stdout()
-            raise click.exceptions.Exit(FAILED) from None
-        except KeyboardInterrupt:
-            raise CommandFailed("interrupted", 130) from None
-        except Exception as error:
-            first_line = (str(error).strip().splitlines() or [""])[0]
-            raise CommandFailed(f"unexpected {type(error).__name__}: {first_line}", FAILED) from None
+    def failure(self, error: Exception, ctx: click.Context) -> Failure:
+        if isinstance(error, PyMongoError):
+            return Failure(_database_failure(error), FAILURE)
+        return super().failure(error, ctx)
 
 
 def _database_failure(error: PyMongoError) -> str:
     if is_unavailable(error):
         return f"cannot reach the notes database: {describe(error)}"
     return f"database error: {describe(error)}"
-
-
-def _silence_stdout() -> None:
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
-        pass
 
 
 def _repository() -> NoteRepository:

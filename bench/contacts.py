@@ -20,8 +20,8 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
-from tests.benchmarks import contacts_find
-from tests.benchmarks.common import PYTHON, Config, Row, Section, median, postgres_database, run_process
+from bench import contacts_find
+from bench.common import PYTHON, Config, Row, Section, median, postgres_database, run_process
 
 TITLE = "4. Contacts: find (index vs scan) and a 10,000-card vCard import"
 SPEEDUP_GOAL = 20
