@@ -121,12 +121,12 @@ class AddressBook(RecordStore):
             pending = next(properties, None)
             try:
                 for row in self.q.all_contacts.stream(conn):
-                    kept = []
+                    its_own = []
                     while pending is not None and pending["contact_id"] <= row["id"]:
                         if pending["contact_id"] == row["id"]:
-                            kept.append(_property_dict(pending))
+                            its_own.append(_property_dict(pending))
                         pending = next(properties, None)
-                    yield {**contact_json(row), "vcard": kept}
+                    yield {**contact_json(row), "vcard": its_own}
             finally:
                 properties.close()
 
