@@ -53,7 +53,7 @@ class App(ReportsFailures, click.Group):
             hint = f" (see '{error.ctx.command_path} --help')" if error.ctx else ""
             code = _fail(f"{error.format_message().rstrip('.')}{hint}", USAGE_ERROR)
         except click.ClickException as error:
-            code = _fail(error.format_message(), error.exit_code)
+            code = _fail(error.format_message(), error.exit_code, getattr(error, "details", ()))
         except click.Abort:
             code = _fail("aborted", FAILURE)
         else:
@@ -100,8 +100,11 @@ def _pipe_closed() -> int:
     return PIPE_CLOSED
 
 
-def _fail(message: str, code: int) -> int:
+def _fail(message: str, code: int, details: Sequence[str] = ()) -> int:
+    """The ``Error:`` line, then a line for each detail (each bad record of an import)."""
     click.echo(f"Error: {_one_line(message)}", err=True)
+    for detail in details:
+        click.echo(_one_line(detail), err=True)
     return code
 
 

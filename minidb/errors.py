@@ -9,9 +9,14 @@ from __future__ import annotations
 
 
 class MinidbError(Exception):
-    """An operation failed (exit status 1)."""
+    """An operation failed (exit status 1).
+
+    ``details`` are lines printed after the ``Error:`` line, one each: every
+    bad record of a refused import, say.
+    """
 
     exit_code = 1
+    details: tuple[str, ...] = ()
 
 
 class NotFound(MinidbError):

@@ -26,9 +26,10 @@ INTERRUPTED = 128 + 2
 class Failure(click.ClickException):
     """Printed as one ``Error: <message>`` line; the program exits with ``exit_code``."""
 
-    def __init__(self, message: str, exit_code: int) -> None:
+    def __init__(self, message: str, exit_code: int, details: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+        self.details = details  # lines printed after the Error: line
 
 
 class ReportsFailures(click.Command):
@@ -59,7 +60,7 @@ class ReportsFailures(click.Command):
     def failure(self, error: Exception, ctx: click.Context) -> Failure:
         """The failure to report for ``error``; an override handles its app's own kinds first."""
         if isinstance(error, MinidbError):
-            return Failure(str(error), error.exit_code)
+            return Failure(str(error), error.exit_code, error.details)
         if os.environ.get("MINIDB_DEBUG"):
             import traceback  # only when debugging: keeps start-up lean
 

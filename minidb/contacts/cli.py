@@ -309,7 +309,8 @@ def import_(settings: ContactSettings, file: str, on_conflict: str, skip_invalid
     """Import contacts from JSON (as exported), CSV (name,phone,email[,phones,emails]) or
     vCard 2.1/3.0/4.0 files with any number of cards. One transaction: by default all of
     them or, if any record is bad or conflicts, none."""
-    run: ImportRun[NewContact] = ImportRun(ImportPolicy(on_conflict, skip_invalid), noun="contact")
+    run: ImportRun[NewContact] = ImportRun(ImportPolicy(on_conflict, skip_invalid), noun="contact",
+                                           key="uid, phone or e-mail")
     with shared.open_input(file) as source, shared.open_store(settings, AddressBook) as book:
         candidates, validate = _reader(source, file, settings.region, run)
         book.import_contacts(candidates, validate, run)

@@ -82,7 +82,7 @@ def test_skip_leaves_the_stored_contact_as_it_was(three) -> None:
     before = exported(three)
     text = card("UID:ada", "FN:Ada Again", "TEL:+1 303 555 0100") + card("FN:Cy", "EMAIL:cy@example.com")
     assert outcome(three("import", "--on-conflict", "skip", "-", input=text)) == (
-        0, "Imported 1 contact; left 1 already there as they were.\n", "")
+        0, "Imported 1 contact; left out 1 already there (same uid, phone or e-mail).\n", "")
     after = exported(three)
     assert after[:3] == before and [c["name"] for c in after[3:]] == ["Cy"]
 

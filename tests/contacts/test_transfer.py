@@ -308,7 +308,7 @@ def test_importing_the_same_export_twice_never_duplicates(contacts) -> None:
         result = contacts("import", "-", input=exported)
         assert result.exit_code == 1 and result.stderr.startswith("Error: 9 conflicts; nothing was imported")
         assert outcome(contacts("import", "--on-conflict", "skip", "-", input=exported)) == (
-            0, "Imported 0 contacts; left 9 already there as they were.\n", "")
+            0, "Imported 0 contacts; left out 9 already there (same uid, phone or e-mail).\n", "")
         assert summary(contacts) == before
 
 
