@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import re
 import sqlite3
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -31,6 +30,7 @@ from minidb.db import (
     redact,
 )
 from minidb.errors import MinidbError
+from minidb.errors import one_line as _one_line
 from minidb.formats import write_json_array
 
 USAGE_ERROR = 2
@@ -62,7 +62,7 @@ class App(click.Group):
             hint = f" (see '{error.ctx.command_path} --help')" if error.ctx else ""
             code = _fail(f"{error.format_message().rstrip('.')}{hint}", USAGE_ERROR)
         except click.ClickException as error:
-            code = _fail(error.format_message(), error.exit_code)
+            code = _fail(error.format_message(), error.exit_code, getattr(error, "details", ()))
         except click.Abort:
             code = _fail("aborted", FAILURE)
         else:
@@ -77,7 +77,7 @@ class App(click.Group):
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except MinidbError as error:
-            raise _Failure(str(error), error.exit_code) from None
+            raise _Failure(str(error), error.exit_code, error.details) from None
         except InvalidURL as error:
             raise _Failure(str(error), USAGE_ERROR) from None
         except DatabaseUnavailable as error:
@@ -96,9 +96,10 @@ class App(click.Group):
 
 
 class _Failure(click.ClickException):
-    def __init__(self, message: str, exit_code: int) -> None:
+    def __init__(self, message: str, exit_code: int, details: Sequence[str] = ()) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+        self.details = details
 
 
 class _PipeClosed(Exception):
@@ -124,22 +125,12 @@ def _pipe_closed() -> int:
     return PIPE_CLOSED
 
 
-def _fail(message: str, code: int) -> int:
+def _fail(message: str, code: int, details: Sequence[str] = ()) -> int:
+    """The ``Error:`` line, then any detail lines (e.g. each bad record of an import)."""
     click.echo(f"Error: {_one_line(message)}", err=True)
+    for line in details:
+        click.echo(_one_line(line), err=True)
     return code
-
-
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
-
-
-def _one_line(message: str) -> str:
-    """The message with control characters, line breaks and lone surrogates escaped.
-
-    Error messages quote what the user gave, which may be a hostile file's
-    bytes: they must neither break the one-line rule nor fail to print.
-    """
-    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape", "backslashreplace")
-                            .decode("ascii"), message)
 
 
 def _describe(error: Exception, ctx: click.Context) -> str:
