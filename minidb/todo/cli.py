@@ -242,7 +242,7 @@ def export(settings: Settings, fmt: str) -> None:
 
 def _csv_row(task: dict[str, Any]) -> list[Any]:
     return [
-        task["id"], task["description"], "true" if task["completed"] else "false",
+        task["id"], task["uid"], task["description"], "true" if task["completed"] else "false",
         task["priority"], task["due"], " ".join(task["tags"]), task["created_at"],
         task["completed_at"],
     ]
@@ -255,11 +255,12 @@ def _records(source: Any, name: str) -> Iterator[NewTask]:
         for index, record in enumerate(read_json_array(stream), start=1):
             yield task_from_record(record, f"record {index}")
         return
-    for line, row in read_csv(stream, ["description"], CSV_HEADER[:1] + CSV_HEADER[2:]):
+    for line, row in read_csv(stream, ["description"], [c for c in CSV_HEADER if c != "description"]):
         completed = row.get("completed", "").strip().lower()
         if completed not in ("", "true", "false", "1", "0", "yes", "no"):
             raise InvalidInput(f"line {line}: completed must be true or false, not {completed!r}")
         record = {
+            "uid": row.get("uid") or None,
             "description": row["description"],
             "completed": completed in ("true", "1", "yes"),
             "priority": row.get("priority") or None,

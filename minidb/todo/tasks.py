@@ -8,6 +8,7 @@ names several ids changes all of them or none.
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -76,6 +77,19 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+def new_uid() -> str:
+    return str(uuid.uuid4())
+
+
+def parse_uid(value: str) -> str:
+    """A task uid in its canonical form (lower-case, hyphenated), so both engines compare alike."""
+    text = check_text(value, "uid").strip()
+    try:
+        return str(uuid.UUID(text))
+    except ValueError:
+        raise InvalidInput(f"uid must be a UUID (e.g. 0b5c9d3e-...), not {value!r}") from None
+
+
 # --- the task record
 
 
@@ -84,6 +98,7 @@ class NewTask:
     """A validated task ready to insert (from ``add`` or one import record)."""
 
     description: str
+    uid: str = field(default_factory=new_uid)
     priority: str | None = None
     due: date | None = None
     tags: list[str] = field(default_factory=list)
@@ -96,6 +111,7 @@ def task_json(row: Any) -> dict[str, Any]:
     """The task object of SPEC §3 from a ``task_rows`` row."""
     return {
         "id": row["id"],
+        "uid": str(row["uid"]),
         "description": row["description"],
         "completed": bool(row["completed"]),
         "priority": row["priority"],
@@ -106,7 +122,7 @@ def task_json(row: Any) -> dict[str, Any]:
     }
 
 
-RECORD_FIELDS = ("description", "completed", "priority", "due", "tags", "created_at", "completed_at")
+RECORD_FIELDS = ("uid", "description", "completed", "priority", "due", "tags", "created_at", "completed_at")
 
 
 def task_from_record(record: Any, where: str) -> NewTask:
@@ -135,7 +151,11 @@ def task_from_record(record: Any, where: str) -> NewTask:
             raise InvalidInput("tags must be a list of strings")
         created = record.get("created_at")
         finished = record.get("completed_at")
+        uid = record.get("uid")
+        if uid is not None and not isinstance(uid, str):
+            raise InvalidInput("uid must be a string")
         return NewTask(
+            uid=new_uid() if uid is None else parse_uid(uid),
             description=parse_description(description),
             priority=parse_priority(record.get("priority")),
             due=parse_due(record.get("due")),
@@ -294,6 +314,7 @@ IMPORT_BATCH = 1000
 def _row(task: NewTask) -> dict[str, Any]:
     """The insert_task parameters of a task."""
     return {
+        "uid": task.uid,
         "description": task.description,
         "search_key": search_key(task.description),
         "completed": task.completed,

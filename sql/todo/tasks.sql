@@ -3,12 +3,12 @@
 
 -- name: insert_task :scalar
 -- Insert one task and return its new id.
-INSERT INTO tasks (description, search_key, completed, priority, due, created_at, completed_at)
-VALUES (:description, :search_key, :completed, :priority, :due, :created_at, :completed_at)
+INSERT INTO tasks (uid, description, search_key, completed, priority, due, created_at, completed_at)
+VALUES (:uid, :description, :search_key, :completed, :priority, :due, :created_at, :completed_at)
 RETURNING id;
 
 -- name: get_task :one
-SELECT id, description, completed, priority, due, created_at, completed_at, tags
+SELECT id, uid, description, completed, priority, due, created_at, completed_at, tags
   FROM task_rows
  WHERE id = :id;
 
@@ -16,7 +16,7 @@ SELECT id, description, completed, priority, due, created_at, completed_at, tags
 -- Filter by status (null for all), tag and a LIKE pattern on the case-folded
 -- description; ordered as SPEC 3 says: due date (undated last), priority
 -- (none last), id. The casts tell PostgreSQL the type of a null parameter.
-SELECT id, description, completed, priority, due, created_at, completed_at, tags
+SELECT id, uid, description, completed, priority, due, created_at, completed_at, tags
   FROM task_rows
  WHERE completed = coalesce(:completed, completed)
    AND (CAST(:tag AS TEXT) IS NULL OR id IN (SELECT tt.task_id
@@ -29,7 +29,7 @@ SELECT id, description, completed, priority, due, created_at, completed_at, tags
 
 -- name: all_tasks :many
 -- Every task in id order, for export.
-SELECT id, description, completed, priority, due, created_at, completed_at, tags
+SELECT id, uid, description, completed, priority, due, created_at, completed_at, tags
   FROM task_rows
  ORDER BY id;
 

@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 
 import pytest
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z$")
+
+
+def task_uid_of(todo_json, task_id: int) -> str:
+    return todo_json("show", str(task_id))["uid"]
 
 
 def test_add_prints_the_new_id_and_description(todo) -> None:
@@ -20,6 +25,7 @@ def test_add_json_is_the_task_object(todo_json) -> None:
     task = todo_json("add", "Buy milk", "--due", "2026-12-01", "--priority", "HIGH",
                      "--tag", "Home", "--tag", "errands", "--tag", "home")
     assert TIMESTAMP.match(task.pop("created_at"))
+    assert str(uuid.UUID(task.pop("uid"))) == task_uid_of(todo_json, 1)
     assert task == {"id": 1, "description": "Buy milk", "completed": False, "priority": "high",
                     "due": "2026-12-01", "tags": ["errands", "home"], "completed_at": None}
 

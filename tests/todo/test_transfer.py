@@ -30,7 +30,7 @@ def test_export_json_is_every_task_as_list_json_shows_it(todo, todo_json) -> Non
 def test_export_of_an_empty_database_is_an_empty_array(todo) -> None:
     assert todo("export").stdout == "[]\n"
     assert todo("export", "--format", "csv").stdout == (
-        "id,description,completed,priority,due,tags,created_at,completed_at\n")
+        "id,uid,description,completed,priority,due,tags,created_at,completed_at\n")
 
 
 @pytest.mark.parametrize("fmt", ["json", "csv"])
@@ -78,8 +78,8 @@ def test_import_reads_stdin_and_sniffs_the_format(todo, todo_json) -> None:
         ("description,completed\nok,false\nbad,maybe\n", "t.csv",
          "Error: line 3: completed must be true or false, not 'maybe'\n"),
         ("description,colour\nok,red\n", "t.csv",
-         "Error: line 1: CSV header must be description,id,completed,priority,due,tags,created_at,"
-         "completed_at; unknown colour\n"),
+         "Error: line 1: CSV header must be description,id,uid,completed,priority,due,tags,"
+         "created_at,completed_at; unknown colour\n"),
     ],
 )
 def test_a_bad_record_imports_nothing_and_exits_2_naming_it(todo, todo_json, tmp_path,
@@ -228,8 +228,9 @@ def test_a_sqlite_database_with_a_3_digit_year_written_by_an_older_minidb_reads_
 
     url = databases.new("sqlite", "todo")
     with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
-        conn.execute("INSERT INTO tasks (description, search_key, completed, created_at) "
-                     "VALUES ('old', 'old', 0, '999-01-01T00:00:00.000000Z')")
+        conn.execute("INSERT INTO tasks (uid, description, search_key, completed, created_at) "
+                     "VALUES ('0b5c9d3e-0000-4000-8000-000000000001', 'old', 'old', 0, "
+                     "'999-01-01T00:00:00.000000Z')")
     result = CliRunner().invoke(cli, ["--db", url, "export"])
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)[0]["created_at"] == "0999-01-01T00:00:00Z"

@@ -1,0 +1,19 @@
+-- What an import needs beyond adding tasks: the ids it must not take for its
+-- own (see last_task_id), and replacing a stored task (--on-conflict replace).
+
+-- name: last_task_id :scalar
+-- The highest id before an import begins: a stored task with a higher id
+-- found by uid was written by the import itself, from an earlier record of
+-- the same file.
+SELECT coalesce(max(id), 0) FROM tasks;
+
+-- name: replace_task :exec
+-- The stored task takes every imported field but its id and uid.
+UPDATE tasks
+   SET description = :description, search_key = :search_key, completed = :completed,
+       priority = :priority, due = :due, created_at = :created_at, completed_at = :completed_at
+ WHERE id = :id;
+
+-- name: untag_task :exec
+-- Remove every tag of a task, so a replaced task keeps only the imported ones.
+DELETE FROM task_tags WHERE task_id = :task_id;
