@@ -189,13 +189,16 @@ class ImportRefused(MinidbError):
 class ImportRun(Generic[R]):
     """The state of one import: the counts, the named problems, the verdict.
 
-    ``noun`` names a record in messages (``task``, ``contact``, ``note``).
-    Warnings and progress go to ``stream`` (stderr by default).
+    ``noun`` names a record in messages (``task``, ``contact``, ``note``);
+    ``key`` names what makes two records one (``uid``; ``uid, phone or
+    e-mail``). Warnings and progress go to ``stream`` (stderr by default).
     """
 
-    def __init__(self, policy: ImportPolicy, noun: str, stream: IO[str] | None = None) -> None:
+    def __init__(self, policy: ImportPolicy, noun: str, stream: IO[str] | None = None,
+                 key: str = "uid") -> None:
         self.policy = policy
         self.noun = noun
+        self.key = key
         self.imported = 0
         self.replaced = 0
         self.merged = 0
@@ -303,9 +306,9 @@ class ImportRun(Generic[R]):
         message = f"{' and '.join(found)}; nothing was imported"
         if self.unreadable:
             message += f" (the file cannot be read past {_where(self.unreadable)})"
-        elif bad:
+        elif bad and not self.conflicts:
             message += " (--skip-invalid imports the valid ones)"
-        else:
+        elif not bad:
             others = "|".join(c for c in _conflict_choices() if c != FAIL)
             message += f" (--on-conflict {others} chooses otherwise)"
         raise ImportRefused(message, details, InvalidInput.exit_code if bad else Conflict.exit_code)
@@ -318,7 +321,7 @@ class ImportRun(Generic[R]):
         if self.merged:
             parts.append(f"merged {self.merged}")
         if self.skipped_conflicts:
-            parts.append(f"left {self.skipped_conflicts} already there as they were")
+            parts.append(f"left out {self.skipped_conflicts} already there (same {self.key})")
         if self.invalid and self.policy.skip_invalid:
             named = list(self.invalid.named)
             if self.invalid.unnamed:

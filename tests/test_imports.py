@@ -169,7 +169,7 @@ def test_skip_leaves_conflicts_out_and_counts_them() -> None:
     assert run.conflict("record 1: uid u is already number 9") is True
     run.imported = 4
     run.finish()
-    assert run.summary() == "Imported 4 numbers; left 1 already there as they were."
+    assert run.summary() == "Imported 4 numbers; left out 1 already there (same uid)."
 
 
 def test_an_apps_own_policy_is_carried_out_by_the_app() -> None:

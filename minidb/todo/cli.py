@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from typing import Any
 
 import click
@@ -27,20 +28,27 @@ from minidb.cli import (
     unique_ids,
 )
 from minidb.config import database_url
-from minidb.errors import InvalidInput
-from minidb.formats import read_csv, read_json_array, sniff_format, write_csv, write_json_array
+from minidb.formats import sniff_format, write_csv, write_json_array
+from minidb.imports import (
+    REPLACE,
+    Candidate,
+    ImportPolicy,
+    csv_records,
+    json_records,
+    on_conflict_option,
+    skip_invalid_option,
+)
+from minidb.progress import counted
+from minidb.todo.dates import local_today, parse_natural_date
 from minidb.todo.tasks import (
     RECORD_FIELDS,
     Change,
     NewTask,
     TaskList,
-    describe_count,
     parse_description,
-    parse_due,
     parse_priority,
     parse_tag,
     parse_tags,
-    task_from_record,
 )
 
 URL_VARIABLES = ("TODO_DATABASE_URL",)
@@ -99,12 +107,21 @@ def _emit(results: list[dict[str, Any]], as_json: bool, lines: list[str]) -> Non
             click.echo(line)
 
 
+DUE_HELP = ("Due date: YYYY-MM-DD, today, tomorrow, a weekday (fri or friday: the next one "
+            "after today), +Nd or +Nw; in the local time zone.")
+
+
+def parse_due_option(value: str | None) -> date | None:
+    """``--due`` as the user wrote it, counted from today in the local time zone."""
+    return None if value is None else parse_natural_date(value, local_today())
+
+
 priority_choice = click.Choice(["high", "medium", "low"], case_sensitive=False)
 
 
 @cli.command()
 @click.argument("words", nargs=-1, required=True)
-@click.option("--due", metavar="YYYY-MM-DD", help="Due date.")
+@click.option("--due", metavar="DATE", help=DUE_HELP)
 @click.option("--priority", type=priority_choice, help="high, medium or low.")
 @click.option("--tag", "tags", multiple=True, metavar="TAG", help="Tag (repeatable).")
 @json_option
@@ -115,7 +132,7 @@ def add(settings: Settings, words: tuple[str, ...], due: str | None, priority: s
     task = NewTask(
         description=parse_description(" ".join(words)),
         priority=parse_priority(priority),
-        due=parse_due(due),
+        due=parse_due_option(due),
         tags=parse_tags(tags),
     )
     with tasks_of(settings) as tasks:
@@ -183,7 +200,7 @@ def _emit_status(results: list[tuple[dict[str, Any], bool]], as_json: bool, chan
 @cli.command()
 @click.argument("task_id", metavar="ID", type=int)
 @click.option("--description", metavar="TEXT", help="New description.")
-@click.option("--due", metavar="YYYY-MM-DD", help="New due date.")
+@click.option("--due", metavar="DATE", help=f"New {DUE_HELP[0].lower()}{DUE_HELP[1:]}")
 @click.option("--no-due", is_flag=True, help="Remove the due date.")
 @click.option("--priority", type=priority_choice, help="New priority.")
 @click.option("--no-priority", is_flag=True, help="Remove the priority.")
@@ -201,7 +218,7 @@ def edit(settings: Settings, task_id: int, description: str | None, due: str | N
         raise click.UsageError("--priority and --no-priority contradict each other")
     change = Change(
         description=None if description is None else parse_description(description),
-        due=parse_due(due),
+        due=parse_due_option(due),
         clear_due=no_due,
         priority=parse_priority(priority),
         clear_priority=no_priority,
@@ -232,7 +249,8 @@ def delete(settings: Settings, ids: tuple[int, ...]) -> None:
 def export(settings: Settings, fmt: str) -> None:
     """Write every task to stdout, streamed."""
     out = output_stream()
-    with tasks_of(settings) as tasks, closing_stream(tasks.export()) as exported:
+    with tasks_of(settings) as tasks, \
+            closing_stream(counted(tasks.export(), "Exporting", "task")) as exported:
         if fmt == "json":
             write_json_array(exported, out)
         else:
@@ -248,38 +266,31 @@ def _csv_row(task: dict[str, Any]) -> list[Any]:
     ]
 
 
-def _records(source: Any, name: str) -> Iterator[NewTask]:
-    """Validated tasks from a JSON or CSV export, one at a time."""
+def _candidates(source: Any, name: str) -> Iterator[Candidate]:
+    """The records of a JSON or CSV export, one at a time, not yet validated."""
     fmt, stream = sniff_format(name, source, ("json", "csv"))
     if fmt == "json":
-        for index, record in enumerate(read_json_array(stream), start=1):
-            yield task_from_record(record, f"record {index}")
-        return
-    for line, row in read_csv(stream, ["description"], [c for c in CSV_HEADER if c != "description"]):
-        completed = row.get("completed", "").strip().lower()
-        if completed not in ("", "true", "false", "1", "0", "yes", "no"):
-            raise InvalidInput(f"line {line}: completed must be true or false, not {completed!r}")
-        record = {
-            "uid": row.get("uid") or None,
-            "description": row["description"],
-            "completed": completed in ("true", "1", "yes"),
-            "priority": row.get("priority") or None,
-            "due": row.get("due") or None,
-            "tags": (row.get("tags") or "").split(),
-            "created_at": row.get("created_at") or None,
-            "completed_at": row.get("completed_at") or None,
-        }
-        yield task_from_record(record, f"line {line}")
+        return json_records(stream)
+    return csv_records(stream, ["description"], [c for c in CSV_HEADER if c != "description"])
 
 
 @cli.command(name="import")
 @click.argument("file", metavar="FILE|-")
+@on_conflict_option(REPLACE, help="A record whose uid is already stored or repeats an earlier one: "
+                    "fail (import nothing, name them all), skip it, or replace the stored task's "
+                    "fields and tags with the record's (it keeps its id).")
+@skip_invalid_option
 @pass_settings
-def import_(settings: Settings, file: str) -> None:
-    """Import tasks from a JSON or CSV export: all of them or, on any error, none."""
+def import_(settings: Settings, file: str, on_conflict: str, skip_invalid: bool) -> None:
+    """Import tasks from a JSON or CSV export, in one transaction.
+
+    By default all or nothing: a bad record or a uid already stored imports
+    nothing, and the error names every one of them.
+    """
+    policy = ImportPolicy(on_conflict=on_conflict, skip_invalid=skip_invalid)
     with open_input(file) as source, tasks_of(settings) as tasks:
-        count = tasks.import_tasks(_records(source, file))
-    click.echo(f"Imported {describe_count(count)}.")
+        run = tasks.import_tasks(_candidates(source, file), policy)
+    click.echo(run.summary())
 
 
 cli.add_command(migrate_command("todo"))

@@ -18,7 +18,9 @@ from minidb.db import Database, load
 from minidb.db.queries import KEY_RANGE
 from minidb.errors import InvalidInput, NotFound, plural
 from minidb.formats import check_text, date_to_json, timestamp_from_json, timestamp_to_json
+from minidb.imports import Candidate, ImportPolicy, ImportRun, Item
 from minidb.search import like_pattern, search_key
+from minidb.todo.importing import import_tasks, task_row
 
 PRIORITIES = ("high", "medium", "low")
 MAX_DESCRIPTION = 1000
@@ -204,7 +206,7 @@ class TaskList:
             return task_json(self.q.get_task(conn, id=task_id))
 
     def _insert(self, conn: Any, task: NewTask) -> int:
-        task_id = self.q.insert_task(conn, **_row(task))
+        task_id = self.q.insert_task(conn, **task_row(task))
         self._tag(conn, task_id, task.tags)
         return task_id
 
@@ -288,52 +290,33 @@ class TaskList:
             for row in self.q.iterate(conn, "all_tasks"):
                 yield task_json(row)
 
-    def import_tasks(self, tasks: Iterable[NewTask]) -> int:
-        """Insert every task or none: one transaction; a bad record rolls all back.
-
-        Works in batches so PostgreSQL gets three round trips per batch
-        rather than per task, while memory holds one batch of the stream.
-        """
-        count = 0
-        with self.db.transaction() as conn:
-            for batch in _batches(tasks, IMPORT_BATCH):
-                ids = self.q.run_many(conn, "insert_task", [_row(t) for t in batch])
-                names = sorted({tag for task in batch for tag in task.tags})
-                self.q.run_many(conn, "insert_tag", [{"name": n} for n in names])
-                self.q.run_many(conn, "link_tag", [
-                    {"task_id": task_id, "name": tag}
-                    for task_id, task in zip(ids, batch, strict=True) for tag in task.tags
-                ])
-                count += len(batch)
-        return count
+    def import_tasks(self, candidates: Iterable[Candidate], policy: ImportPolicy) -> ImportRun[NewTask]:
+        """Import exported task records in one transaction, as ``policy`` says (see importing)."""
+        return import_tasks(self.db, self.q, candidates, record_to_task, policy)
 
 
-IMPORT_BATCH = 1000
+def record_to_task(item: Item[Any]) -> NewTask:
+    """One import record (a JSON object, or a CSV row as a dict) as a validated task."""
+    if item.where.startswith("line "):
+        return task_from_record(_csv_record(item.value, item.where), item.where)
+    return task_from_record(item.value, item.where)
 
 
-def _row(task: NewTask) -> dict[str, Any]:
-    """The insert_task parameters of a task."""
+def _csv_record(row: dict[str, str], where: str) -> dict[str, Any]:
+    """A CSV row of an export as the JSON record it stands for."""
+    completed = row.get("completed", "").strip().lower()
+    if completed not in ("", "true", "false", "1", "0", "yes", "no"):
+        raise InvalidInput(f"{where}: completed must be true or false, not {completed!r}")
     return {
-        "uid": task.uid,
-        "description": task.description,
-        "search_key": search_key(task.description),
-        "completed": task.completed,
-        "priority": task.priority,
-        "due": task.due,
-        "created_at": task.created_at,
-        "completed_at": task.completed_at,
+        "uid": row.get("uid") or None,
+        "description": row["description"],
+        "completed": completed in ("true", "1", "yes"),
+        "priority": row.get("priority") or None,
+        "due": row.get("due") or None,
+        "tags": (row.get("tags") or "").split(),
+        "created_at": row.get("created_at") or None,
+        "completed_at": row.get("completed_at") or None,
     }
-
-
-def _batches(items: Iterable[NewTask], size: int) -> Iterator[list[NewTask]]:
-    batch: list[NewTask] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def describe_count(count: int) -> str:

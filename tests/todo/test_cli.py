@@ -36,7 +36,9 @@ def test_add_json_is_the_task_object(todo_json) -> None:
         (["   "], "Error: description must not be blank\n"),
         (["x" * 1001], "Error: description is 1001 characters; the limit is 1000\n"),
         (["x", "--due", "2026-02-30"], "Error: '2026-02-30' is not a real date\n"),
-        (["x", "--due", "tomorrow"], "Error: due date must be YYYY-MM-DD, not 'tomorrow'\n"),
+        (["x", "--due", "next week"], "Error: due date must be YYYY-MM-DD, today, tomorrow, a weekday "
+                                      "(mon or monday ... sun or sunday: the next one after today), "
+                                      "+Nd or +Nw (N days or weeks from today); not 'next week'\n"),
         (["x", "--tag", "two words"], "Error: tag 'two words' must be 1-50 letters, digits, '-' or '_' "
                                       "(no spaces or other signs)\n"),
     ],
