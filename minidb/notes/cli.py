@@ -8,7 +8,6 @@ that format back and restores the documents exactly.
 from __future__ import annotations
 
 import sys
-import tempfile
 from collections.abc import Iterator
 from datetime import datetime
 from typing import IO, Any
@@ -17,10 +16,20 @@ import click
 from bson import ObjectId, json_util
 from bson.json_util import JSONOptions
 from flask import Flask
-from pymongo.errors import BulkWriteError, PyMongoError
+from pymongo.errors import PyMongoError
 
+from minidb.errors import InvalidInput, one_line
+from minidb.imports import (
+    Candidate,
+    ImportPolicy,
+    ImportRefused,
+    Item,
+    on_conflict_option,
+    skip_invalid_option,
+)
 from minidb.notes import get_database
 from minidb.notes.cursor import MAX_TIMESTAMP
+from minidb.notes.importing import PartialImport, import_notes
 from minidb.notes.model import ValidationError, validate_note
 from minidb.notes.repository import NoteRepository
 
@@ -36,10 +45,6 @@ _STORED_FIELDS = {"_id", "title", "content", "tags", "created_at", "updated_at",
 class BadLine(Exception):
     def __init__(self, number: int, message: str) -> None:
         super().__init__(f"line {number}: {message}")
-
-
-class PartialImport(Exception):
-    """A write failed and so did removing what had been written before it."""
 
 
 def _fail(message: str, code: int) -> None:
@@ -91,67 +96,26 @@ def parse_line(number: int, line: str) -> dict[str, Any]:
     }
 
 
-def _batches(spool: IO[str]) -> Iterator[list[dict[str, Any]]]:
-    batch: list[dict[str, Any]] = []
-    for number, line in enumerate(spool, start=1):
+def _candidates(source: IO[str]) -> Iterator[Candidate]:
+    """The non-blank lines of an export, as ``line N`` items."""
+    for number, line in enumerate(source, start=1):
         if line.strip():
-            batch.append(parse_line(number, line))
-        if len(batch) == BATCH_SIZE:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+            yield Item(f"line {number}", (number, line))
 
 
-def import_notes(repository: NoteRepository, source: IO[str]) -> int:
-    """Restore exported notes: all of them or, if any line is bad, none.
+def _validate(item: Item[tuple[int, str]]) -> dict[str, Any]:
+    try:
+        return parse_line(*item.value)
+    except BadLine as error:
+        raise InvalidInput(str(error)) from None
 
-    MongoDB can do this in a transaction, but only on a replica set, and
-    FerretDB cannot at all; so the file is checked completely first (syntax,
-    every field, ids unique in the file and not already stored) and only
-    then written, in ordered batches. Should a write still fail (someone
-    inserted one of these ids in between, or the database went away), the
-    notes this run inserted are deleted again before reporting the error.
-    The input is spooled to a temporary file so stdin can be read twice.
-    """
-    with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024, mode="w+", encoding="utf-8") as spool:
-        seen: dict[ObjectId, int] = {}
-        for number, line in enumerate(source, start=1):
-            spool.write(line if line.endswith("\n") else line + "\n")
-            if not line.strip():
-                continue
-            oid = parse_line(number, line)["_id"]
-            if oid in seen:
-                raise BadLine(number, f"_id {oid} repeats line {seen[oid]}")
-            seen[oid] = number
-        ids = list(seen)
-        for start in range(0, len(ids), BATCH_SIZE):
-            clash = repository.existing_ids(ids[start : start + BATCH_SIZE])
-            if clash:
-                oid = min(clash, key=seen.__getitem__)
-                raise BadLine(seen[oid], f"a note with _id {oid} already exists")
 
-        spool.seek(0)
-        inserted: list[ObjectId] = []
-        try:
-            for batch in _batches(spool):
-                repository.insert_many(batch)
-                inserted.extend(doc["_id"] for doc in batch)
-        except PyMongoError as error:
-            # An ordered insert_many that fails reports how many of the batch it
-            # wrote: only those are ours to remove (the clashing one is not).
-            # Without that count (a network error), assume the whole batch.
-            done = error.details.get("nInserted", 0) if isinstance(error, BulkWriteError) else len(batch)
-            written = inserted + [doc["_id"] for doc in batch[:done]]
-            try:
-                repository.delete_ids(written)
-            except PyMongoError:
-                raise PartialImport(
-                    f"import failed ({error}) and up to {len(written)} notes it wrote, "
-                    f"the first of the file, could not be removed"
-                ) from error
-            raise
-        return len(inserted)
+def _refuse(name: str, error: ImportRefused) -> None:
+    """The Error: line, then one line per bad record or conflict."""
+    click.echo(f"Error: {name}: {one_line(str(error))}", err=True)
+    for line in error.details:
+        click.echo(one_line(line), err=True)
+    sys.exit(error.exit_code)
 
 
 def register_commands(app: Flask) -> None:
@@ -175,16 +139,26 @@ def register_commands(app: Flask) -> None:
 
     @app.cli.command("import")
     @click.argument("file", type=click.File("r", encoding="utf-8"))
-    def import_(file: IO[str]) -> None:
-        """Restore notes written by export from FILE (- for stdin), keeping ids and times."""
+    @on_conflict_option(help="A note whose _id is already stored or repeats an earlier line: "
+                        "fail (import nothing, name them all) or skip it.")
+    @skip_invalid_option
+    def import_(file: IO[str], on_conflict: str, skip_invalid: bool) -> None:
+        """Restore notes written by export from FILE (- for stdin), keeping ids and times.
+
+        By default all or nothing: a bad line or an _id already stored
+        imports nothing, and the error names every one of them.
+        """
+        policy = ImportPolicy(on_conflict=on_conflict, skip_invalid=skip_invalid)
         try:
-            count = import_notes(_repository(), file)
-        except BadLine as error:
-            _fail(f"{file.name}: {error}; nothing was imported", 2)
+            run = import_notes(_repository(), _candidates(file), _validate, policy, BATCH_SIZE)
+        except ImportRefused as error:
+            _refuse(file.name, error)
+        except InvalidInput as error:  # the file as a whole
+            _fail(f"{file.name}: {one_line(str(error))}; nothing was imported", 2)
         except UnicodeDecodeError as error:
             _fail(f"{file.name}: not UTF-8 text ({error}); nothing was imported", 2)
         except PartialImport as error:
             _fail(str(error), 1)
         except PyMongoError as error:
             _fail(f"import failed, nothing was imported: {error}", 1)
-        click.echo(f"Imported {count} notes.")
+        click.echo(run.summary())

@@ -12,8 +12,10 @@ import pytest
 from bson import ObjectId
 from pymongo.errors import BulkWriteError
 
+from minidb.imports import ImportPolicy
 from minidb.notes import get_database
-from minidb.notes.cli import import_notes
+from minidb.notes.cli import _candidates, _validate
+from minidb.notes.importing import import_notes
 from minidb.notes.repository import NoteRepository
 from tests.notes.helpers import REPO
 
@@ -129,18 +131,18 @@ def test_a_bad_line_fails_naming_it_and_nothing_is_written(app, runner, tmp_path
         assert collection.count_documents({}) == 0, problem
 
 
-def test_duplicate_ids_in_the_file_or_database_are_refused(app, runner, make_note, tmp_path):
+def test_duplicate_ids_in_the_file_or_database_are_conflicts(app, runner, make_note, tmp_path):
     existing = make_note("already here")
     collection = get_database(app).database.notes
     path = tmp_path / "in.jsonl"
     dup = str(ObjectId())
     path.write_text("\n".join([good_line(_id={"$oid": dup}), good_line(_id={"$oid": dup})]))
     result = runner.invoke(args=["import", str(path)])
-    assert result.exit_code == 2 and "line 2" in result.output and "repeats line 1" in result.output
+    assert result.exit_code == 1 and "line 2" in result.output and "repeats line 1" in result.output
 
     path.write_text("\n".join([good_line(), good_line(_id={"$oid": existing["id"]})]))
     result = runner.invoke(args=["import", str(path)])
-    assert result.exit_code == 2 and "line 2" in result.output and "already exists" in result.output
+    assert result.exit_code == 1 and "line 2" in result.output and "already exists" in result.output
     assert collection.count_documents({}) == 1
 
 
@@ -190,5 +192,6 @@ def test_a_failed_write_removes_what_the_import_wrote_and_nothing_else(app, monk
     collection = get_database(app).database.notes
     lines = "".join(good_line() + "\n" for _ in range(7))
     with pytest.raises(BulkWriteError):
-        import_notes(InterloperRepository(collection, timeout=None), io.StringIO(lines))
+        import_notes(InterloperRepository(collection, timeout=None), _candidates(io.StringIO(lines)),
+                     _validate, ImportPolicy(), batch_size=3)
     assert [d["title"] for d in collection.find()] == ["someone else's"]
