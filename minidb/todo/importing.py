@@ -79,8 +79,8 @@ def _store_chunk(q: Queries, conn: Any, run: ImportRun[Any], chunk: list[Item[An
         new.append(task)
 
     if new:
-        ids = q.run_many(conn, "insert_task", [task_row(t) for t in new])
-        _tag(q, conn, list(zip(ids, new, strict=True)))
+        q.run_many(conn, "add_imported_task", [task_row(t) for t in new])
+        _tag_new(q, conn, new)
         run.imported += len(new)
     if replacements:
         q.run_many(conn, "replace_task", [{"id": task_id, **_fields(t)} for task_id, t in replacements])
@@ -88,13 +88,25 @@ def _store_chunk(q: Queries, conn: Any, run: ImportRun[Any], chunk: list[Item[An
         _tag(q, conn, replacements)
 
 
+def _tag_new(q: Queries, conn: Any, tasks: list[Any]) -> None:
+    """Tag tasks just added, found by uid: no ids needed, so every statement is batched."""
+    if _add_tags(q, conn, tasks):
+        q.run_many(conn, "link_imported_tag", [{"uid": task.uid, "name": tag}
+                                               for task in tasks for tag in task.tags])
+
+
 def _tag(q: Queries, conn: Any, tasks: list[tuple[int, Any]]) -> None:
-    names = sorted({tag for _, task in tasks for tag in task.tags})
-    if not names:
-        return
-    q.run_many(conn, "insert_tag", [{"name": n} for n in names])
-    q.run_many(conn, "link_tag", [{"task_id": task_id, "name": tag}
-                                  for task_id, task in tasks for tag in task.tags])
+    if _add_tags(q, conn, [task for _, task in tasks]):
+        q.run_many(conn, "link_tag", [{"task_id": task_id, "name": tag}
+                                      for task_id, task in tasks for tag in task.tags])
+
+
+def _add_tags(q: Queries, conn: Any, tasks: list[Any]) -> bool:
+    """Create the tags these tasks use that are new; whether they use any."""
+    names = sorted({tag for task in tasks for tag in task.tags})
+    if names:
+        q.run_many(conn, "insert_tag", [{"name": n} for n in names])
+    return bool(names)
 
 
 def _fields(task: Any) -> dict[str, Any]:

@@ -26,6 +26,7 @@ PRIORITIES = ("high", "medium", "low")
 MAX_DESCRIPTION = 1000
 _TAG = re.compile(r"[a-z0-9_-]{1,50}")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 # --- validation: every check raises InvalidInput (exit 2) with a clear message
@@ -85,6 +86,8 @@ def new_uid() -> str:
 
 def parse_uid(value: str) -> str:
     """A task uid in its canonical form (lower-case, hyphenated), so both engines compare alike."""
+    if _CANONICAL_UUID.fullmatch(value):  # as export writes them: nothing to normalise
+        return value
     text = check_text(value, "uid").strip()
     try:
         return str(uuid.UUID(text))
