@@ -22,7 +22,7 @@ from minidb.db import connect, ensure_schema, parse
 from tests.harness import postgres
 
 USER_SETTINGS = ("TODO_DATABASE_URL", "CONTACTS_DATABASE_URL", "DATABASE_URL", "MONGODB_URI",
-                 "CONTACTS_DEFAULT_REGION", "MINIDB_DATA_DIR", "XDG_DATA_HOME")
+                 "NOTES_API_TOKEN", "CONTACTS_DEFAULT_REGION", "MINIDB_DATA_DIR", "XDG_DATA_HOME")
 PREFIX = "minidb_test_"
 ENGINES = ("sqlite", "postgresql")
 

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from bson import ObjectId
 from flask import Blueprint, Response, jsonify, request, url_for
 from pymongo.errors import PyMongoError
-from werkzeug.exceptions import BadRequest, NotFound, UnsupportedMediaType
+from werkzeug.exceptions import BadRequest, NotFound, RequestEntityTooLarge, UnsupportedMediaType
 
-from minidb.notes import get_database
 from minidb.notes.cursor import InvalidCursor, decode_cursor, encode_cursor
+from minidb.notes.db import get_database, is_unavailable
 from minidb.notes.model import (
     LIMIT_DEFAULT,
     LIMIT_MAX,
@@ -29,8 +30,8 @@ from minidb.notes.model import (
     validate_patch,
 )
 from minidb.notes.openapi import openapi_document
-from minidb.notes.problems import database_unavailable, is_unavailable
-from minidb.notes.repository import NoteRepository
+from minidb.notes.problems import database_unavailable
+from minidb.notes.repository import NoteRepository, PreconditionFailed
 
 bp = Blueprint("notes", __name__)
 
@@ -38,7 +39,10 @@ JSON = "application/json"
 MERGE_PATCH = "application/merge-patch+json"
 _OBJECT_ID = re.compile(r"[0-9a-fA-F]{24}")
 _DIGITS = re.compile(r"[0-9]{1,3}")
-_VERSION = re.compile(r"[0-9]{1,18}")  # fits in BSON's int64
+#: A version as its ETag spells it: decimal, no sign, no leading zero. Tags
+#: are compared as strings (RFC 9110's strong comparison), so "01" is not "1".
+_VERSION = re.compile(r"[1-9][0-9]{0,18}")
+_INT64_MAX = 2**63 - 1
 
 
 def repository() -> NoteRepository:
@@ -63,11 +67,38 @@ def read_json(accepted: tuple[str, ...]) -> Any:
     """The request body decoded as strict JSON (400), of an accepted type (415)."""
     if request.mimetype not in accepted:
         raise UnsupportedMediaType(f"The body must be {' or '.join(accepted)}.")
-    raw = request.get_data(cache=False)  # 413 above MAX_CONTENT_LENGTH
+    raw = read_body()
     try:
         return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
     except (UnicodeDecodeError, ValueError, RecursionError) as error:
         raise BadRequest(f"The body is not valid JSON: {error}") from None
+
+
+def read_body() -> bytes:
+    """The request body; 413 above MAX_CONTENT_LENGTH, however it is sent.
+
+    werkzeug refuses a Content-Length above the limit, but a chunked body
+    has none, and werkzeug just stops reading it at the limit: the first
+    1 MiB of a longer body would be taken for all of it. One byte more
+    from the server's input tells whether the body went on.
+    """
+    raw = request.get_data(cache=False)
+    limit = request.max_content_length
+    if (
+        limit is not None
+        and request.content_length is None
+        and len(raw) >= limit
+        and request.environ["wsgi.input"].read(1)
+    ):
+        raise RequestEntityTooLarge()
+    return raw
+
+
+def _versions(tags: Iterable[str | None]) -> frozenset[int]:
+    """The note versions that entity tags name; tags that name none are left out."""
+    return frozenset(
+        int(tag) for tag in tags if tag and _VERSION.fullmatch(tag) and int(tag) <= _INT64_MAX
+    )
 
 
 def if_match_versions() -> frozenset[int] | None:
@@ -84,7 +115,20 @@ def if_match_versions() -> frozenset[int] | None:
     if tags.star_tag:
         return None
     # werkzeug yields None for an empty tag (If-Match: "").
-    return frozenset(int(t) for t in tags.as_set() if t and _VERSION.fullmatch(t))
+    return _versions(tags.as_set())
+
+
+def if_none_match_versions(note_id: ObjectId) -> frozenset[int]:
+    """The versions If-None-Match rules out for a write (weak comparison).
+
+    ``*`` rules out any existing note. A write never creates one, so it can
+    only fail: 404 if the note does not exist, else 412, without writing.
+    """
+    tags = request.if_none_match
+    if tags.star_tag:
+        repository().get(note_id)  # 404 if missing
+        raise PreconditionFailed(str(note_id))
+    return _versions(tags.as_set(include_weak=True))
 
 
 def note_response(doc: dict[str, Any], status: int = 200) -> Response:
@@ -158,20 +202,23 @@ def get_note(note_id: str) -> Response:
 def replace_note(note_id: str) -> Response:
     oid = parse_note_id(note_id)
     fields = validate_note(read_json((JSON,)))
-    return note_response(repository().update(oid, fields, versions=if_match_versions()))
+    versions, unless = if_match_versions(), if_none_match_versions(oid)
+    return note_response(repository().update(oid, fields, versions=versions, unless=unless))
 
 
 @bp.patch("/notes/<note_id>")
 def patch_note(note_id: str) -> Response:
     oid = parse_note_id(note_id)
     changes = validate_patch(read_json((JSON, MERGE_PATCH)))
-    return note_response(repository().update(oid, changes, versions=if_match_versions()))
+    versions, unless = if_match_versions(), if_none_match_versions(oid)
+    return note_response(repository().update(oid, changes, versions=versions, unless=unless))
 
 
 @bp.delete("/notes/<note_id>")
 def delete_note(note_id: str) -> Response:
     oid = parse_note_id(note_id)
-    repository().delete(oid, versions=if_match_versions())
+    versions, unless = if_match_versions(), if_none_match_versions(oid)
+    repository().delete(oid, versions=versions, unless=unless)
     return Response(status=204)
 
 
@@ -184,6 +231,25 @@ def healthz() -> Response:
             raise
         return database_unavailable()
     return jsonify({"status": "ok"})
+
+
+@bp.after_app_request
+def finish_response(response: Response) -> Response:
+    """Rules for every response of the app: this blueprint's, errors, any other's.
+
+    No browser may guess a content type other than the one given (nosniff).
+    A redirect (werkzeug's, for /notes//<id>) carries no body, since
+    werkzeug's is an HTML page; and a response without a body (204, 304,
+    OPTIONS, redirects) names no Content-Type, having no content to type.
+    """
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    if 300 <= response.status_code < 400 and response.status_code != 304:
+        response.set_data(b"")
+    # A streamed body (a file, a generator) is not read here to measure it.
+    empty = not response.is_streamed and response.calculate_content_length() == 0
+    if response.status_code in (204, 304) or empty:
+        del response.headers["Content-Type"]
+    return response
 
 
 @bp.get("/openapi.json")

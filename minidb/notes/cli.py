@@ -1,106 +1,137 @@
 """Flask CLI commands: ``init-db``, ``export`` and ``import``.
 
-Export writes one note per line in MongoDB Extended JSON (relaxed mode), so
-ObjectIds and dates come back as themselves, not as strings; import reads
-that format back and restores the documents exactly.
+Export writes one note per line in MongoDB Extended JSON (the format is
+minidb.notes.jsonl's); import reads that format back and restores the
+documents exactly.
+
+Like the to-do and contacts CLIs, every failure is one ``Error:`` line on
+stderr with exit status 1 (the operation failed: the database is
+unreachable, an id already exists) or 2 (bad input or usage), never a
+traceback: commands raise minidb.errors exceptions and NotesCommand prints
+them.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
-from datetime import datetime
 from typing import IO, Any
 
 import click
-from bson import ObjectId, json_util
-from bson.json_util import JSONOptions
 from flask import Flask
 from pymongo.errors import PyMongoError
 
-from minidb.errors import InvalidInput, one_line
+from minidb.errors import InvalidInput, MinidbError, one_line
 from minidb.imports import (
     Candidate,
     ImportPolicy,
     ImportRefused,
+    ImportRun,
     Item,
     on_conflict_option,
     skip_invalid_option,
 )
-from minidb.notes import get_database
-from minidb.notes.cursor import MAX_TIMESTAMP
-from minidb.notes.importing import PartialImport, import_notes
-from minidb.notes.model import ValidationError, validate_note
+from minidb.notes import importing
+from minidb.notes.db import describe, get_database, is_unavailable
+from minidb.notes.importing import PartialImport
+from minidb.notes.jsonl import BadLine, dump_line, parse_line, read_lines
 from minidb.notes.repository import NoteRepository
 
 BATCH_SIZE = 500
-_EPOCH_YEAR = 1970
-_DUMP_OPTIONS = json_util.RELAXED_JSON_OPTIONS
-_LOAD_OPTIONS: JSONOptions = json_util.RELAXED_JSON_OPTIONS.with_options(
-    tz_aware=True, tzinfo=json_util.RELAXED_JSON_OPTIONS.tzinfo
-)
-_STORED_FIELDS = {"_id", "title", "content", "tags", "created_at", "updated_at", "version"}
+FAILED = 1
+USAGE = 2
 
 
-class BadLine(Exception):
-    def __init__(self, number: int, message: str) -> None:
-        super().__init__(f"line {number}: {message}")
+class CommandFailed(click.ClickException):
+    """Printed by click as one ``Error: <message>`` line; exits with ``exit_code``."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
-def _fail(message: str, code: int) -> None:
-    click.echo(f"Error: {message}", err=True)
-    sys.exit(code)
+class NotesCommand(click.Command):
+    """A command whose every failure, usage errors included, is one ``Error:`` line."""
+
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+                     **extra: Any) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as error:
+            path = error.ctx.command_path if error.ctx else info_name
+            message = f"{error.format_message().rstrip('.')} (see '{path} --help')"
+            raise CommandFailed(message, USAGE) from None
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except MinidbError as error:
+            raise CommandFailed(str(error), error.exit_code) from None
+        except PyMongoError as error:
+            raise CommandFailed(_database_failure(error), FAILED) from None
+        except BrokenPipeError:
+            # `flask export | head` closed the pipe: not an error worth a line.
+            _silence_stdout()
+            raise click.exceptions.Exit(FAILED) from None
+        except KeyboardInterrupt:
+            raise CommandFailed("interrupted", 130) from None
+        except Exception as error:
+            first_line = (str(error).strip().splitlines() or [""])[0]
+            raise CommandFailed(f"unexpected {type(error).__name__}: {first_line}", FAILED) from None
+
+
+def _database_failure(error: PyMongoError) -> str:
+    if is_unavailable(error):
+        return f"cannot reach the notes database: {describe(error)}"
+    return f"database error: {describe(error)}"
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def _repository() -> NoteRepository:
-    # The CLI's operations are not bounded by the per-request timeout.
+    """The notes, once the database has answered a ping.
+
+    The ping has the API's per-request deadline, so an unreachable or stalled
+    database is reported within seconds; what follows (a long export or
+    import) is not bounded by it.
+    """
     database = get_database()
-    return NoteRepository(database.notes.collection, timeout=None)
+    database.notes.ping()
+    return NoteRepository(database.collection, timeout=None)
 
 
-def parse_line(number: int, line: str) -> dict[str, Any]:
-    """One exported line back into a stored document, fully validated."""
+def import_notes(repository: NoteRepository, source: IO[bytes],
+                 policy: ImportPolicy | None = None) -> ImportRun[dict[str, Any]]:
+    """Restore exported notes from ``source`` as ``policy`` says (see minidb.notes.importing).
+
+    Raises ImportRefused, or InvalidInput for a file wrong from its first
+    line, having written nothing, when nothing may be kept.
+    """
+    return importing.import_notes(repository, _candidates(source), _validate, policy or ImportPolicy(),
+                                  BATCH_SIZE)
+
+
+def _candidates(source: IO[bytes]) -> Iterator[Candidate]:
+    """The non-blank lines of an export as ``line N`` items.
+
+    A line that cannot be read (not UTF-8, longer than any note) ends the
+    reading: the rest of the file cannot be trusted to be the export either.
+    """
     try:
-        doc = json_util.loads(line, json_options=_LOAD_OPTIONS)
-    except (ValueError, TypeError) as error:
-        raise BadLine(number, f"not Extended JSON: {error}") from None
-    if not isinstance(doc, dict):
-        raise BadLine(number, "not a JSON object")
-    unknown = sorted(set(doc) - _STORED_FIELDS)
-    if unknown:
-        raise BadLine(number, f"unknown field(s): {', '.join(unknown)}")
-    if not isinstance(doc.get("_id"), ObjectId):
-        raise BadLine(number, '_id must be an ObjectId ({"$oid": "<24 hex digits>"})')
-    for name in ("created_at", "updated_at"):
-        value = doc.get(name)
-        if not isinstance(value, datetime):
-            raise BadLine(number, f'{name} must be a date ({{"$date": ...}})')
-        # The list cursor encodes times from 1970 on.
-        if value.year < _EPOCH_YEAR or value > MAX_TIMESTAMP:
-            raise BadLine(number, f"{name} must be from 1970 on")
-        if value.microsecond % 1000:
-            raise BadLine(number, f"{name} has sub-millisecond precision BSON cannot store")
-    version = doc.get("version")
-    if type(version) is not int or version < 1:
-        raise BadLine(number, "version must be a positive integer")
-    try:
-        fields = validate_note({k: doc[k] for k in ("title", "content", "tags") if k in doc})
-    except ValidationError as error:
-        raise BadLine(number, str(error)) from None
-    return {
-        "_id": doc["_id"],
-        **fields,
-        "created_at": doc["created_at"],
-        "updated_at": doc["updated_at"],
-        "version": version,
-    }
-
-
-def _candidates(source: IO[str]) -> Iterator[Candidate]:
-    """The non-blank lines of an export, as ``line N`` items."""
-    for number, line in enumerate(source, start=1):
-        if line.strip():
-            yield Item(f"line {number}", (number, line))
+        for number, line in read_lines(source):
+            if line.strip():
+                yield Item(f"line {number}", (number, line))
+    except BadLine as error:
+        raise InvalidInput(str(error)) from None
 
 
 def _validate(item: Item[tuple[int, str]]) -> dict[str, Any]:
@@ -110,55 +141,44 @@ def _validate(item: Item[tuple[int, str]]) -> dict[str, Any]:
         raise InvalidInput(str(error)) from None
 
 
-def _refuse(name: str, error: ImportRefused) -> None:
-    """The Error: line, then one line per bad record or conflict."""
-    click.echo(f"Error: {name}: {one_line(str(error))}", err=True)
-    for line in error.details:
-        click.echo(one_line(line), err=True)
-    sys.exit(error.exit_code)
-
-
 def register_commands(app: Flask) -> None:
-    @app.cli.command("init-db")
+    @app.cli.command("init-db", cls=NotesCommand)
     def init_db() -> None:
         """Create the notes indexes (safe to run again)."""
-        try:
-            names = _repository().ensure_indexes()
-        except PyMongoError as error:
-            _fail(f"cannot create indexes: {error}", 1)
+        names = _repository().ensure_indexes()
         click.echo(f"Indexes ready: {', '.join(names)}")
 
-    @app.cli.command("export")
+    @app.cli.command("export", cls=NotesCommand)
     def export() -> None:
         """Write every note to stdout as JSON Lines (MongoDB Extended JSON)."""
-        try:
-            for doc in _repository().export():
-                click.echo(json_util.dumps(doc, json_options=_DUMP_OPTIONS))
-        except PyMongoError as error:
-            _fail(f"export failed: {error}", 1)
+        for doc in _repository().export():
+            click.echo(dump_line(doc))
 
-    @app.cli.command("import")
-    @click.argument("file", type=click.File("r", encoding="utf-8"))
+    @app.cli.command("import", cls=NotesCommand)
+    @click.argument("file", type=click.File("rb"))
     @on_conflict_option(help="A note whose _id is already stored or repeats an earlier line: "
                         "fail (import nothing, name them all) or skip it.")
     @skip_invalid_option
-    def import_(file: IO[str], on_conflict: str, skip_invalid: bool) -> None:
+    def import_(file: IO[bytes], on_conflict: str, skip_invalid: bool) -> None:
         """Restore notes written by export from FILE (- for stdin), keeping ids and times.
 
         By default all or nothing: a bad line or an _id already stored
         imports nothing, and the error names every one of them.
         """
+        repository = _repository()
         policy = ImportPolicy(on_conflict=on_conflict, skip_invalid=skip_invalid)
         try:
-            run = import_notes(_repository(), _candidates(file), _validate, policy, BATCH_SIZE)
+            run = import_notes(repository, file, policy)
         except ImportRefused as error:
-            _refuse(file.name, error)
+            # The Error: line, then one line per bad line or conflict.
+            click.echo(f"Error: {file.name}: {one_line(str(error))}", err=True)
+            for line in error.details:
+                click.echo(one_line(line), err=True)
+            raise click.exceptions.Exit(error.exit_code) from None
         except InvalidInput as error:  # the file as a whole
-            _fail(f"{file.name}: {one_line(str(error))}; nothing was imported", 2)
-        except UnicodeDecodeError as error:
-            _fail(f"{file.name}: not UTF-8 text ({error}); nothing was imported", 2)
+            raise InvalidInput(f"{file.name}: {error}; nothing was imported") from None
         except PartialImport as error:
-            _fail(str(error), 1)
+            raise MinidbError(str(error)) from None
         except PyMongoError as error:
-            _fail(f"import failed, nothing was imported: {error}", 1)
+            raise MinidbError(f"import failed, nothing was imported: {_database_failure(error)}") from None
         click.echo(run.summary())

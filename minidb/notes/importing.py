@@ -32,6 +32,7 @@ from bson import CodecOptions, ObjectId, decode_file_iter, encode
 from pymongo.errors import BulkWriteError, PyMongoError
 
 from minidb.imports import Candidate, ImportPolicy, ImportRun, Item
+from minidb.notes.db import describe
 from minidb.notes.repository import NoteRepository
 from minidb.progress import progress
 
@@ -120,7 +121,7 @@ def _write(repository: NoteRepository, batches: Iterable[list[dict[str, Any]]], 
             repository.delete_ids(written)
         except PyMongoError:
             raise PartialImport(
-                f"import failed ({error}) and up to {len(written)} of the {total} notes it was "
+                f"import failed ({describe(error)}) and up to {len(written)} of the {total} notes it was "
                 "writing, the first of the file, could not be removed"
             ) from error
         raise

@@ -67,6 +67,8 @@ def _links(*operations: str) -> dict[str, Any]:
 
 
 NEXT_STEPS = ("getNote", "replaceNote", "patchNote", "deleteNote")
+WRITE_CONDITIONS = [_ref("parameters", "If-Match"), _ref("parameters", "If-None-Match-write")]
+FAILED_CONDITION = "If-Match names no ETag the note has, or If-None-Match one it has."
 
 
 def _json_body(schema: str, *media_types: str) -> dict[str, Any]:
@@ -93,8 +95,33 @@ TAGS = {
 IGNORED = {"description": "Owned by the server: accepted and ignored in request bodies."}
 
 BAD_JSON = "The body is not JSON (NaN and Infinity are not JSON either)."
-TOO_LARGE = "The body is larger than 1 MiB."
-UNAVAILABLE = "The database is unreachable. Retry after the given number of seconds."
+TOO_LARGE = "The body is larger than 1 MiB (with or without a Content-Length)."
+UNAVAILABLE = (
+    "The database is unreachable, or a replica set is electing a primary. "
+    "Retry after the given number of seconds."
+)
+
+
+def _always(*, token: bool = True) -> dict[str, Any]:
+    """The statuses any operation can answer, whatever it does.
+
+    405 is answered for the methods a path does not have, and listed on
+    each operation the path has, as OpenAPI has no place for responses of
+    a path. 401 only when the server requires a token (NOTES_API_TOKEN).
+    """
+    responses = {
+        "405": _problem(
+            "The path does not support the request's method; Allow lists those it does.",
+            Allow="Allow",
+        ),
+        "500": _problem("An unexpected error; the problem carries no internals."),
+    }
+    if token:
+        responses["401"] = _problem(
+            "The server requires a token (NOTES_API_TOKEN) and the request has none or a wrong one.",
+            **{"WWW-Authenticate": "WWW-Authenticate"},
+        )
+    return responses
 
 _DOCUMENT: dict[str, Any] = {
     "openapi": "3.1.0",
@@ -103,9 +130,15 @@ _DOCUMENT: dict[str, Any] = {
         "version": "1.0.0",
         "description": (
             "Notes stored in MongoDB. Every error is an RFC 9457 problem document "
-            "(application/problem+json). Writes honour If-Match; reads honour If-None-Match."
+            "(application/problem+json), never HTML; every response says "
+            "X-Content-Type-Options: nosniff. Writes honour If-Match and If-None-Match; "
+            "reads honour If-None-Match. Every path also answers HEAD (as GET, without "
+            "the body) and OPTIONS (200, Allow, no body). A bearer token is needed "
+            "only when the server sets one (NOTES_API_TOKEN); /healthz never needs it."
         ),
     },
+    # Either no credentials (the default: no NOTES_API_TOKEN) or the bearer token.
+    "security": [{}, {"bearerAuth": []}],
     "paths": {
         "/notes": {
             "get": {
@@ -129,6 +162,7 @@ _DOCUMENT: dict[str, Any] = {
                     },
                     "400": _problem("A query parameter is invalid."),
                     "503": _problem(UNAVAILABLE, **{"Retry-After": "RetryAfter"}),
+                    **_always(),
                 },
             },
             "post": {
@@ -142,6 +176,7 @@ _DOCUMENT: dict[str, Any] = {
                     "415": _problem("The body is not application/json."),
                     "422": _problem("The note is not valid.", "ValidationProblem"),
                     "503": _problem(UNAVAILABLE, **{"Retry-After": "RetryAfter"}),
+                    **_always(),
                 },
             },
         },
@@ -159,49 +194,53 @@ _DOCUMENT: dict[str, Any] = {
                     },
                     "404": _problem("No such note (or a malformed id)."),
                     "503": _problem(UNAVAILABLE, **{"Retry-After": "RetryAfter"}),
+                    **_always(),
                 },
             },
             "put": {
                 "operationId": "replaceNote",
                 "summary": "Replace a note; omitted optional fields reset to their defaults",
-                "parameters": [_ref("parameters", "If-Match")],
+                "parameters": WRITE_CONDITIONS,
                 "requestBody": _json_body("NoteInput", "application/json"),
                 "responses": {
                     "200": _note_response("The replaced note."),
                     "400": _problem(BAD_JSON),
                     "404": _problem("No such note (or a malformed id)."),
-                    "412": _problem("The note's ETag is not one given in If-Match."),
+                    "412": _problem(FAILED_CONDITION),
                     "413": _problem(TOO_LARGE),
                     "415": _problem("The body is not application/json."),
                     "422": _problem("The note is not valid.", "ValidationProblem"),
                     "503": _problem(UNAVAILABLE, **{"Retry-After": "RetryAfter"}),
+                    **_always(),
                 },
             },
             "patch": {
                 "operationId": "patchNote",
                 "summary": "Change some fields of a note (JSON merge patch, RFC 7396)",
-                "parameters": [_ref("parameters", "If-Match")],
+                "parameters": WRITE_CONDITIONS,
                 "requestBody": _json_body("NotePatch", "application/merge-patch+json", "application/json"),
                 "responses": {
                     "200": _note_response("The updated note."),
                     "400": _problem(BAD_JSON),
                     "404": _problem("No such note (or a malformed id)."),
-                    "412": _problem("The note's ETag is not one given in If-Match."),
+                    "412": _problem(FAILED_CONDITION),
                     "413": _problem(TOO_LARGE),
                     "415": _problem("The body is neither application/merge-patch+json nor application/json."),
                     "422": _problem("The patch is not valid.", "ValidationProblem"),
                     "503": _problem(UNAVAILABLE, **{"Retry-After": "RetryAfter"}),
+                    **_always(),
                 },
             },
             "delete": {
                 "operationId": "deleteNote",
                 "summary": "Delete a note",
-                "parameters": [_ref("parameters", "If-Match")],
+                "parameters": WRITE_CONDITIONS,
                 "responses": {
                     "204": {"description": "The note was deleted."},
                     "404": _problem("No such note (or a malformed id)."),
-                    "412": _problem("The note's ETag is not one given in If-Match."),
+                    "412": _problem(FAILED_CONDITION),
                     "503": _problem(UNAVAILABLE, **{"Retry-After": "RetryAfter"}),
+                    **_always(),
                 },
             },
         },
@@ -209,6 +248,8 @@ _DOCUMENT: dict[str, Any] = {
             "get": {
                 "operationId": "health",
                 "summary": "Whether the API can reach its database",
+                "description": "Never needs a token, so that load balancers can probe it.",
+                "security": [],
                 "responses": {
                     "200": {
                         "description": "The database answers.",
@@ -223,6 +264,7 @@ _DOCUMENT: dict[str, Any] = {
                         },
                     },
                     "503": _problem(UNAVAILABLE, **{"Retry-After": "RetryAfter"}),
+                    **_always(token=False),
                 },
             }
         },
@@ -234,7 +276,8 @@ _DOCUMENT: dict[str, Any] = {
                     "200": {
                         "description": "The OpenAPI 3.1 document.",
                         "content": {"application/json": {"schema": {"type": "object"}}},
-                    }
+                    },
+                    **_always(),
                 },
             }
         },
@@ -373,6 +416,15 @@ _DOCUMENT: dict[str, Any] = {
                 "description": "Answer 304 if the note still has one of these ETags.",
                 "schema": {"type": "string"},
             },
+            "If-None-Match-write": {
+                "name": "If-None-Match",
+                "in": "header",
+                "description": (
+                    "Write only if the note has none of these ETags (weak comparison), else 412; "
+                    "* fails for any existing note."
+                ),
+                "schema": {"type": "string"},
+            },
         },
         "headers": {
             "ETag": {
@@ -393,6 +445,23 @@ _DOCUMENT: dict[str, Any] = {
                 "description": "Seconds to wait before retrying.",
                 "required": True,
                 "schema": {"type": "integer", "minimum": 1},
+            },
+            "Allow": {
+                "description": "The methods the path supports.",
+                "required": True,
+                "schema": {"type": "string"},
+            },
+            "WWW-Authenticate": {
+                "description": "Bearer: the scheme to authenticate with.",
+                "required": True,
+                "schema": {"type": "string"},
+            },
+        },
+        "securitySchemes": {
+            "bearerAuth": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "Authorization: Bearer <NOTES_API_TOKEN>, when the server sets one.",
             },
         },
     },

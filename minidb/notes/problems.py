@@ -12,10 +12,11 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, current_app
-from pymongo.errors import ConfigurationError, ConnectionFailure, PyMongoError
+from pymongo.errors import PyMongoError
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
+from minidb.notes.db import describe, is_unavailable
 from minidb.notes.model import ValidationError
 from minidb.notes.repository import NoteNotFound, PreconditionFailed
 
@@ -55,16 +56,6 @@ def database_unavailable(detail: str = "The database is unreachable; try again s
     return problem(503, detail, type_=UNAVAILABLE_PROBLEM, headers={"Retry-After": retry_after})
 
 
-def is_unavailable(error: PyMongoError) -> bool:
-    """Errors that mean "the database cannot be reached in time", not "a bug".
-
-    A ConfigurationError raised by an operation (rather than by MongoClient
-    itself, at start-up) comes from resolving a mongodb+srv:// name: DNS is
-    down or the name is wrong, and either way the database is unreachable.
-    """
-    return isinstance(error, ConnectionFailure | ConfigurationError) or error.timeout
-
-
 def _http_error(error: HTTPException) -> Response | HTTPException:
     if error.code is None or error.code < 400:
         # Routing redirects (308 for a missing trailing slash) are not errors.
@@ -89,7 +80,7 @@ def _precondition_failed(error: PreconditionFailed) -> Response:
 
 def _database_error(error: PyMongoError) -> Response:
     if is_unavailable(error):
-        log.warning("database unavailable: %s", error)
+        log.warning("database unavailable: %s", describe(error))
         return database_unavailable()
     return _unexpected(error)
 

@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 
 import pymongo
 from bson import ObjectId
-from pymongo import DESCENDING, ReturnDocument
+from pymongo import DESCENDING, ReadPreference, ReturnDocument
 from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
@@ -121,12 +121,21 @@ class NoteRepository:
     hang on a dead or stalled database. None means no limit, for the CLI's
     long exports and imports. An update or delete, however many round trips
     and retries it takes (see "Write claims"), is one operation.
+
+    On a replica set, the read preference that ``collection`` has (from the
+    URI's ``readPreference``) serves the list and the export, which may lag
+    a little behind the primary; every other read is from the primary: a
+    note just written reads back as written, and the version a conditional
+    write checks is the current one.
     """
 
     def __init__(self, collection: Collection, *, timeout: float | None) -> None:
-        self.collection = collection
+        self.listing = collection
+        self.collection = collection.with_options(read_preference=ReadPreference.PRIMARY)
         #: Write claims live next to the notes, in the same database.
-        self.claims = collection.database[CLAIMS_COLLECTION]
+        self.claims = collection.database.get_collection(
+            CLAIMS_COLLECTION, read_preference=ReadPreference.PRIMARY
+        )
         self.timeout = timeout
         self.stale_claim_after = timedelta(
             seconds=STALE_CLAIM_FACTOR * timeout if timeout else STALE_CLAIM_DEFAULT
@@ -208,7 +217,7 @@ class NoteRepository:
         query = {"$and": conditions} if conditions else {}
         # One extra note tells whether there is a next page without a count.
         with self._deadline():
-            docs = list(self.collection.find(query).sort(SORT).limit(limit + 1))
+            docs = list(self.listing.find(query).sort(SORT).limit(limit + 1))
         if len(docs) > limit:
             last = docs[limit - 1]
             return Page(docs[:limit], (last["created_at"], last["_id"]))
@@ -220,10 +229,12 @@ class NoteRepository:
         changes: dict[str, Any],
         *,
         versions: frozenset[int] | None = None,
+        unless: frozenset[int] = frozenset(),
     ) -> dict[str, Any]:
         """Set validated fields (a full replacement passes all three), bump the version.
 
-        ``versions``: the versions If-Match allows, or None for an unconditional write.
+        ``versions``: the versions If-Match allows, or None for an unconditional
+        write; ``unless``: versions If-None-Match rules out.
         """
 
         def write(version: int) -> dict[str, Any] | None:
@@ -233,25 +244,34 @@ class NoteRepository:
                 return_document=ReturnDocument.AFTER,
             )
 
-        return self._write(note_id, versions, write)
+        return self._write(note_id, versions, unless, write)
 
-    def delete(self, note_id: ObjectId, *, versions: frozenset[int] | None = None) -> None:
+    def delete(
+        self,
+        note_id: ObjectId,
+        *,
+        versions: frozenset[int] | None = None,
+        unless: frozenset[int] = frozenset(),
+    ) -> None:
         def write(version: int) -> bool | None:
             return self.collection.delete_one({"_id": note_id, "version": version}).deleted_count == 1 or None
 
-        self._write(note_id, versions, write)
+        self._write(note_id, versions, unless, write)
 
     def _write(
         self,
         note_id: ObjectId,
         versions: frozenset[int] | None,
+        unless: frozenset[int],
         write: Callable[[int], T | None],
     ) -> T:
         """Claim the current version, ``write(version)`` (None: matched nothing), release.
 
         Retries while the write can still succeed: always when unconditional,
         while a later version is allowed when conditional. The operation
-        timeout bounds the whole write, retries included (then 503).
+        timeout bounds the whole write, retries included (then 503). The
+        version written is one ``versions`` allows and ``unless`` does not,
+        and the write's filter names it, so the check and the write are one.
         """
         deadline = None if self.timeout is None else time.monotonic() + self.timeout
         backoff = RETRY_FIRST
@@ -261,7 +281,7 @@ class NoteRepository:
             written = False
             try:
                 with self._until(deadline):
-                    version = self._current_version(note_id, versions)
+                    version = self._current_version(note_id, versions, unless)
                     held = self._claim(note_id, version, token, chain)
                     if held:
                         result = write(version)
@@ -286,13 +306,18 @@ class NoteRepository:
         # the next operation raise a timeout error, which is the 503.
         return pymongo.timeout(max(deadline - time.monotonic(), 0.001))
 
-    def _current_version(self, note_id: ObjectId, versions: frozenset[int] | None) -> int:
+    def _current_version(
+        self, note_id: ObjectId, versions: frozenset[int] | None, unless: frozenset[int]
+    ) -> int:
         if versions is not None and len(versions) == 1:
-            return next(iter(versions))  # no read: the claim and the write check it
+            version = next(iter(versions))
+            if version in unless:
+                raise self._missed(note_id)  # nothing can be written: say why
+            return version  # no read: the claim and the write check it
         doc = self.collection.find_one({"_id": note_id}, {"version": 1})
         if doc is None:
             raise NoteNotFound(str(note_id))
-        if versions is not None and doc["version"] not in versions:
+        if (versions is not None and doc["version"] not in versions) or doc["version"] in unless:
             raise PreconditionFailed(str(note_id))
         return doc["version"]
 
@@ -356,7 +381,7 @@ class NoteRepository:
         No deadline here even when one is configured: a large export may
         legitimately take longer than any single request should.
         """
-        yield from self.collection.find({}, batch_size=batch_size).sort(
+        yield from self.listing.find({}, batch_size=batch_size).sort(
             [("created_at", pymongo.ASCENDING), ("_id", pymongo.ASCENDING)]
         )
 

@@ -6,18 +6,19 @@ import io
 import json
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 
 import pytest
 from bson import ObjectId
-from pymongo.errors import BulkWriteError
+from pymongo.errors import BulkWriteError, ServerSelectionTimeoutError, WriteConcernError
 
-from minidb.imports import ImportPolicy
-from minidb.notes import get_database
-from minidb.notes.cli import _candidates, _validate
-from minidb.notes.importing import import_notes
+from minidb.errors import InvalidInput
+from minidb.notes.cli import import_notes
+from minidb.notes.db import describe, get_database
+from minidb.notes.jsonl import MAX_LINE_BYTES
 from minidb.notes.repository import NoteRepository
-from tests.notes.helpers import REPO
+from tests.notes.helpers import REPO, closed_port_uri
 
 
 def test_init_db_creates_the_indexes_idempotently(app, runner):
@@ -107,28 +108,110 @@ def good_line(**overrides) -> str:
     return json.dumps(record)
 
 
-BAD_LINES = {
+DEEP = "[" * 100_000 + "]" * 100_000
+BAD_LINES: dict[str, bytes | str] = {
     "not json": "{oops",
     "not an object": "[1, 2]",
     "invalid title": good_line(title={"$gt": ""}),
     "unknown field": good_line(extra=1),
+    "a field twice": good_line().replace('"title": "t"', '"title": "t", "title": "u"'),
     "id not an ObjectId": good_line(_id="abc"),
+    "$oid not 24 hex digits": good_line(_id={"$oid": "not hex"}),
+    "$oid not a string": good_line(_id={"$oid": 5}),
     "date not a date": good_line(created_at="yesterday"),
     "date before 1970": good_line(created_at={"$date": "1969-12-31T23:59:59.999Z"}),
+    "date after 9999": good_line(created_at={"$date": "10000-01-01T00:00:00Z"}),
+    "date before year 1 in UTC": good_line(created_at={"$date": "0001-01-01T00:00:00+14:00"}),
+    "date after 9999 in UTC": good_line(updated_at={"$date": "9999-12-31T23:00:00-05:00"}),
+    "date without a time zone": good_line(created_at={"$date": "2025-01-02T03:04:05"}),
+    "date beyond int64 ms": good_line(created_at={"$date": {"$numberLong": "99999999999999999999"}}),
+    "date beyond 9999 in ms": good_line(created_at={"$date": 10**15}),
+    "date in microseconds": good_line(created_at={"$date": "2025-01-02T03:04:05.678901Z"}),
     "bad version": good_line(version="1"),
+    "version above int64": good_line(version=2**63),
+    "version $numberLong above int64": good_line(version={"$numberLong": "9223372036854775808"}),
+    "version too close to int64 to take more writes": good_line(version=2**62 + 1),
+    "a 5000-digit number": good_line().replace('"version": 1', '"version": ' + "9" * 5000),
+    "NaN": good_line().replace('"version": 1', '"version": NaN'),
+    "nested 100,000 deep": good_line().replace('"tags": []', '"tags": ' + DEEP),
+    "lone surrogate in the title": good_line(title="\ud800"),
+    "lone surrogate in a field name": good_line(**{"\udc00": 1}),
+    "Latin-1": good_line(title="café").encode("utf-8").replace(b"\\u00e9", b"\xe9"),
+    "binary": b"\x00\xff\xfe\x80 not text",
 }
 
 
-def test_a_bad_line_fails_naming_it_and_nothing_is_written(app, runner, tmp_path):
-    collection = get_database(app).database.notes
-    for problem, bad in BAD_LINES.items():
-        path = tmp_path / "in.jsonl"
-        path.write_text("\n".join([good_line(), good_line(), bad, good_line()]) + "\n")
-        result = runner.invoke(args=["import", str(path)])
-        assert result.exit_code == 2, (problem, result.output)
-        assert "line 3" in result.output, (problem, result.output)
-        assert "nothing was imported" in result.output
-        assert collection.count_documents({}) == 0, problem
+@pytest.mark.parametrize("problem", BAD_LINES)
+def test_a_bad_line_fails_naming_it_and_nothing_is_written(app, runner, tmp_path, problem):
+    bad = BAD_LINES[problem]
+    bad = bad.encode("utf-8") if isinstance(bad, str) else bad
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(b"\n".join([good_line().encode(), good_line().encode(), bad, good_line().encode()]))
+    result = runner.invoke(args=["import", str(path)])
+    assert result.exit_code == 2, (result.output, result.exception)
+    error, named = result.stderr.splitlines()  # the Error: line, then the bad line named
+    assert error.startswith(f"Error: {path}: 1 bad record; nothing was imported"), error
+    assert named.startswith("line 3: "), named
+    assert len(named) < 300, named  # no value is quoted whole
+    assert get_database(app).database.notes.count_documents({}) == 0
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "latin-1"])
+def test_a_file_that_is_not_utf8_fails_at_its_first_line(runner, tmp_path, encoding):
+    path = tmp_path / "in.jsonl"
+    path.write_bytes((good_line(title="é") + "\n").replace("\\u00e9", "é").encode(encoding))
+    result = runner.invoke(args=["import", str(path)])
+    assert result.exit_code == 2
+    assert f"{path}: line 1: not UTF-8 text" in result.output
+
+
+def test_a_utf8_byte_order_mark_is_skipped(app, runner, tmp_path):
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + good_line().encode() + b"\n")
+    result = runner.invoke(args=["import", str(path)])
+    assert result.exit_code == 0, result.output
+    assert get_database(app).database.notes.count_documents({}) == 1
+
+
+def test_mongoexport_canonical_numbers_are_read(app, runner, tmp_path):
+    line = good_line(created_at={"$date": {"$numberLong": "1735787045678"}}, version={"$numberLong": "7"})
+    path = tmp_path / "in.jsonl"
+    path.write_text(line + "\n")
+    assert runner.invoke(args=["import", str(path)]).exit_code == 0
+    [doc] = get_database(app).database.notes.find()
+    assert doc["created_at"] == datetime(2025, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
+    assert doc["version"] == 7
+
+
+class EndlessLine(io.RawIOBase):
+    """A source whose first line never ends: reading it whole would never return."""
+
+    given = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        buffer[:] = b"x" * len(buffer)
+        self.given += len(buffer)
+        return len(buffer)
+
+
+def test_an_overlong_line_is_refused_after_reading_the_most_a_note_takes(app):
+    endless = EndlessLine()
+    repository = NoteRepository(get_database(app).database.notes, timeout=None)
+    with pytest.raises(InvalidInput, match=f"line 1: longer than {MAX_LINE_BYTES} bytes"):
+        import_notes(repository, io.BufferedReader(endless))
+    assert endless.given <= MAX_LINE_BYTES + 1 + io.DEFAULT_BUFFER_SIZE
+
+
+def test_hostile_lines_through_the_real_cli_are_exit_2_without_a_traceback(mongodb_uri):
+    for problem in ("nested 100,000 deep", "$oid not 24 hex digits", "lone surrogate in a field name"):
+        result = flask_cli(mongodb_uri, "import", "-", stdin=str(BAD_LINES[problem]) + "\n")
+        assert result.returncode == 2, (problem, result.stderr)
+        error, named = result.stderr.splitlines()
+        assert error.startswith("Error: <stdin>: 1 bad record; nothing was imported"), error
+        assert named.startswith("line 1: "), named
 
 
 def test_duplicate_ids_in_the_file_or_database_are_conflicts(app, runner, make_note, tmp_path):
@@ -146,22 +229,23 @@ def test_duplicate_ids_in_the_file_or_database_are_conflicts(app, runner, make_n
     assert collection.count_documents({}) == 1
 
 
-def test_commands_run_through_the_flask_cli(mongodb_uri, tmp_path):
+def flask_cli(mongodb_uri: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     """The real entry point: `flask --app minidb.notes ...` in a child process."""
-    env = {"MONGODB_URI": mongodb_uri, "PATH": "/usr/bin:/bin"}
-    flask = [sys.executable, "-m", "flask", "--app", "minidb.notes"]
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "minidb.notes", *args],
+        cwd=REPO,
+        env={"MONGODB_URI": mongodb_uri, "PATH": "/usr/bin:/bin"},
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
+
+def test_commands_run_through_the_flask_cli(mongodb_uri):
     def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [*flask, *args],
-            cwd=REPO,
-            env=env,
-            input=stdin,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        return flask_cli(mongodb_uri, *args, stdin=stdin)
 
     assert run("init-db").returncode == 0
     line = good_line(title="from the CLI")
@@ -192,6 +276,74 @@ def test_a_failed_write_removes_what_the_import_wrote_and_nothing_else(app, monk
     collection = get_database(app).database.notes
     lines = "".join(good_line() + "\n" for _ in range(7))
     with pytest.raises(BulkWriteError):
-        import_notes(InterloperRepository(collection, timeout=None), _candidates(io.StringIO(lines)),
-                     _validate, ImportPolicy(), batch_size=3)
+        import_notes(InterloperRepository(collection, timeout=None), io.BytesIO(lines.encode()))
     assert [d["title"] for d in collection.find()] == ["someone else's"]
+
+
+@pytest.mark.parametrize("args", [["export"], ["init-db"], ["import", "-"]], ids=lambda a: a[0])
+def test_database_down_is_one_error_line_and_exit_1_within_5_seconds(args):
+    started = time.monotonic()
+    result = flask_cli(closed_port_uri(), *args, stdin=good_line() + "\n")
+    elapsed = time.monotonic() - started
+    assert result.returncode == 1, result.stderr
+    assert result.stdout == ""
+    [line] = result.stderr.splitlines()
+    assert line.startswith("Error: cannot reach the notes database: "), line
+    assert "refused" in line and "Topology" not in line
+    assert elapsed < 5, f"took {elapsed:.1f} s"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["import"], "Error: Missing argument 'FILE'"),
+        (["import", "/no/such/file"], "Error: Invalid value for 'FILE': "),
+        (["export", "--bogus"], "Error: No such option '--bogus'"),
+    ],
+)
+def test_usage_errors_are_one_error_line_and_exit_2(mongodb_uri, args, message):
+    result = flask_cli(mongodb_uri, *args)
+    assert result.returncode == 2
+    [line] = result.stderr.splitlines()
+    assert line.startswith(message), line
+    assert line.endswith(f" {args[0]} --help')"), line
+
+
+@pytest.mark.parametrize(
+    ("error", "said"),
+    [
+        (
+            ServerSelectionTimeoutError(
+                "db1:27017: [Errno 111] Connection refused (configured timeouts: socketTimeoutMS: "
+                "20000.0ms, connectTimeoutMS: 2000.0ms), Timeout: 2.0s, Topology Description: "
+                "<TopologyDescription id: 1, topology_type: Unknown, servers: [...]>"
+            ),
+            "db1:27017: [Errno 111] Connection refused",
+        ),
+        (
+            BulkWriteError(
+                {"writeErrors": [{"index": 0, "code": 11000, "errmsg": "E11000 duplicate key",
+                                  "op": {"title": "t", "content": "x" * 100_000}}]}
+            ),
+            "E11000 duplicate key",
+        ),
+        (
+            WriteConcernError("the primary stepped down", 189, {"code": 189, "errmsg": "x" * 1000}),
+            "the primary stepped down",
+        ),
+    ],
+    ids=["topology dump", "a note in the error", "full error"],
+)
+def test_database_errors_are_described_in_one_short_line(error, said):
+    assert describe(error) == said
+
+
+@pytest.mark.parametrize(
+    "uri", ["bogus://notes:secret@db1/notesdb", "mongodb://notes:secret@db1:port/notesdb", "mongodb://"]
+)
+def test_an_unusable_mongodb_uri_is_one_error_line_and_exit_2(uri):
+    result = flask_cli(uri, "export")
+    assert result.returncode == 2, result.stderr
+    [line] = result.stderr.splitlines()
+    assert line.startswith("Error: MONGODB_URI is not a usable MongoDB URI: "), line
+    assert "secret" not in line

@@ -12,7 +12,8 @@ from datetime import timedelta
 
 import pytest
 
-from minidb.notes import close_app, create_app, get_database
+from minidb.notes import close_app, create_app
+from minidb.notes.db import get_database
 from minidb.notes.model import utc_now
 from minidb.notes.repository import CLAIMS_COLLECTION
 from tests.notes.helpers import assert_problem
@@ -201,3 +202,50 @@ def test_writes_leave_no_claims_behind(app, client, make_note):
     assert client.delete(url).status_code == 404
     assert client.put(url, json={"title": "e"}, headers={"If-Match": '"4"'}).status_code == 404
     assert claims(app).count_documents({}) == 0
+
+
+# RFC 9110 §8.8.3.2: two entity tags match strongly only if neither is weak
+# and their opaque strings are identical, character for character.
+
+
+WRITE_CALLS = [(method, kwargs) for method, kwargs, _ in WRITES]
+
+
+@pytest.mark.parametrize(("method", "kwargs"), WRITE_CALLS)
+@pytest.mark.parametrize("tag", ['"01"', '"+1"', '"1 "', 'W/"1"', '"1.0"', '"0x1"'])
+def test_if_match_is_a_strong_comparison_of_the_tag_text(client, make_note, method, kwargs, tag):
+    note = make_note("old")
+    response = getattr(client, method)(f"/notes/{note['id']}", headers={"If-Match": tag}, **kwargs)
+    assert_problem(response, 412)
+    assert_unchanged(client, note)
+
+
+@pytest.mark.parametrize(("method", "kwargs"), WRITE_CALLS)
+@pytest.mark.parametrize("header", ["*", '"1"', 'W/"1"', '"7", "1"'])
+def test_if_none_match_naming_the_note_fails_a_write_with_412(client, make_note, method, kwargs, header):
+    note = make_note("old")
+    response = getattr(client, method)(f"/notes/{note['id']}", headers={"If-None-Match": header}, **kwargs)
+    assert_problem(response, 412)
+    assert_unchanged(client, note)
+
+
+@pytest.mark.parametrize(("method", "kwargs", "status"), WRITES)
+def test_if_none_match_of_other_versions_lets_the_write_through(client, make_note, method, kwargs, status):
+    note = make_note("old")
+    headers = {"If-None-Match": '"2", W/"3"', "If-Match": '"1"'}
+    response = getattr(client, method)(f"/notes/{note['id']}", headers=headers, **kwargs)
+    assert response.status_code == status
+
+
+@pytest.mark.parametrize(("method", "kwargs"), WRITE_CALLS)
+def test_if_none_match_star_on_a_missing_note_is_404(client, method, kwargs):
+    response = getattr(client, method)(f"/notes/{'b' * 24}", headers={"If-None-Match": "*"}, **kwargs)
+    assert_problem(response, 404)
+
+
+def test_if_match_and_if_none_match_on_the_same_version_fail_without_a_read(client, make_note):
+    note = make_note("old")
+    headers = {"If-Match": '"1"', "If-None-Match": '"1"'}
+    assert_problem(client.put(f"/notes/{note['id']}", json={"title": "new"}, headers=headers), 412)
+    assert_problem(client.put(f"/notes/{'c' * 24}", json={"title": "new"}, headers=headers), 404)
+    assert_unchanged(client, note)

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from bson import ObjectId
 
-from minidb.notes import close_app, create_app, get_database
+from minidb.notes import close_app, create_app
+from minidb.notes.db import get_database
 from tests.notes.helpers import assert_problem
 
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")

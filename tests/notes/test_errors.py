@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from bson import ObjectId
 
-from minidb.notes import get_database
+from minidb.notes.db import get_database
 from minidb.notes.model import CONTENT_MAX, TAG_MAX, TAGS_MAX, TITLE_MAX
 from tests.notes.helpers import assert_problem
 
@@ -167,7 +167,7 @@ def test_wrong_method_is_405_with_allow(client, method, path, allowed):
     assert {m.strip() for m in response.headers["Allow"].split(",")} == allowed
 
 
-@pytest.mark.parametrize("path", ["/", "/nope", "/notes/", "/notes/a/b"])
+@pytest.mark.parametrize("path", ["/index.html", "/nope", "/notes/", "/notes/a/b"])
 def test_unknown_paths_are_404_problems_not_html(client, path):
     response = client.get(path)
     assert_problem(response, 404)

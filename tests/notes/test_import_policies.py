@@ -11,7 +11,7 @@ import json
 import pytest
 from bson import ObjectId
 
-from minidb.notes import get_database
+from minidb.notes.db import get_database
 
 
 def line(title: str = "t", oid: str | None = None, **overrides) -> str:

@@ -9,8 +9,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from bson import ObjectId
 
-from minidb.notes import get_database
 from minidb.notes.cursor import decode_cursor, encode_cursor
+from minidb.notes.db import get_database
 from tests.notes.helpers import assert_problem
 
 LINK = re.compile(r'<([^>]+)>; rel="next"')

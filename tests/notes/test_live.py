@@ -13,7 +13,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit
 
 import pytest
 from flask import Flask
@@ -21,9 +21,19 @@ from pymongo import MongoClient
 
 from minidb.notes import close_app, create_app
 from minidb.notes.repository import CLAIMS_COLLECTION
-from tests.harness import child_pids, free_port
+from tests.harness import child_pids
 from tests.harness.mongo import MongoServer, new_database_name
-from tests.notes.helpers import PROBLEM_JSON, Reply, TcpProxy, gunicorn, request, serve
+from tests.notes.helpers import (
+    PROBLEM_JSON,
+    Reply,
+    TcpProxy,
+    chunked,
+    closed_port_uri,
+    gunicorn,
+    request,
+    send_early_answered,
+    serve,
+)
 
 FAST = 5.0  # seconds: the API's promise for answering while the database is down
 
@@ -40,11 +50,6 @@ def live(live_uri: str) -> Iterator[str]:
     """One gunicorn (2 workers x 4 threads) shared by this module's tests."""
     with serve(gunicorn(), live_uri) as (base, _):
         yield base
-
-
-def closed_port_uri() -> str:
-    # Nothing listens here: connections are refused, as when mongod is stopped.
-    return f"mongodb://127.0.0.1:{free_port()}/notesdb"
 
 
 def assert_unavailable(reply: Reply, elapsed: float) -> None:
@@ -107,6 +112,23 @@ def test_unresolvable_atlas_uri_still_starts_and_answers_503():
         close_app(app)
 
 
+FLASK_RUN = ["flask", "run", "--port", "{port}"]
+
+
+@pytest.mark.parametrize("server", [FLASK_RUN, gunicorn()], ids=["flask", "gunicorn"])
+def test_database_down_at_start_up_is_a_one_line_warning(server, tmp_path):
+    log = tmp_path / "server.log"
+    with serve(server, closed_port_uri(), log=log) as (base, _):
+        assert request(base, "GET", "/notes").status == 503
+    output = log.read_text()
+    warnings = [line for line in output.splitlines() if "database unavailable" in line]
+    assert any("at start-up" in line for line in warnings), output
+    assert any("refused" in line for line in warnings), output
+    # pymongo's topology description runs to hundreds of characters per server.
+    assert "Topology Description" not in output
+    assert "Traceback" not in output
+
+
 def wait_for(predicate, timeout: float) -> float:
     started = time.monotonic()
     while not predicate():
@@ -129,11 +151,7 @@ def test_outage_and_recovery_without_a_restart(mongo: MongoServer):
         pytest.skip("needs a single-host mongodb:// server to put a proxy in front of")
     proxy = TcpProxy(target.hostname or "127.0.0.1", target.port or 27017)
     proxy.start()
-    userinfo = target.netloc.rpartition("@")[0]
-    netloc = f"{userinfo}@127.0.0.1:{proxy.port}" if userinfo else f"127.0.0.1:{proxy.port}"
-    # directConnection: talk to the proxy only, never to replica-set members it names.
-    query = "&".join(filter(None, [target.query, "directConnection=true"]))
-    uri = urlunsplit(target._replace(netloc=netloc, query=query))
+    uri = proxy.uri(mongo.database_uri(name))
     try:
         with serve(gunicorn(), uri) as (base, master):
             created = request(base, "POST", "/notes", {"title": "survives"})
@@ -326,7 +344,7 @@ def test_concurrent_unconditional_patches_all_succeed_one_after_another(live, li
 
 def test_flask_run_at_the_repo_root_uses_flaskenv(live_uri):
     # No --app and no FLASK_APP: .flaskenv names the app.
-    with serve(["flask", "run", "--port", "{port}"], live_uri) as (base, _):
+    with serve(FLASK_RUN, live_uri) as (base, _):
         assert request(base, "GET", "/healthz").json() == {"status": "ok"}
         created = request(base, "POST", "/notes", {"title": "via flask run"})
         assert created.status == 201
@@ -340,9 +358,46 @@ def test_flask_run_at_the_repo_root_uses_flaskenv(live_uri):
 
 def test_oversized_body_over_the_wire_is_413(live):
     raw = b'{"title": "' + b"x" * (1024 * 1024 + 1) + b'"}'
-    reply = request(live, "POST", "/notes", raw=raw, headers={"Content-Type": "application/json"})
+    head = (
+        b"POST /notes HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+        b"Content-Length: %d\r\n\r\n" % len(raw)
+    )
+    reply = send_early_answered(live, head, [raw])
     assert reply.status == 413
     assert reply.headers["Content-Type"] == PROBLEM_JSON
+
+
+@pytest.mark.parametrize("server", [FLASK_RUN, gunicorn()], ids=["flask", "gunicorn"])
+def test_chunked_body_over_1_mib_over_the_wire_is_413_and_nothing_is_stored(server, live_uri):
+    tag = uuid.uuid4().hex
+    body = b'{"title": "cut short", "tags": ["%s"]}' % tag.encode() + b" " * (3 * 1024 * 1024)
+    head = (
+        b"POST /notes HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n"
+    )
+    with serve(server, live_uri) as (base, _):
+        reply = send_early_answered(base, head, chunked(body))
+        assert reply.status == 413, reply.body
+        assert reply.headers["Content-Type"] == PROBLEM_JSON
+        assert request(base, "GET", f"/notes?tag={tag}").json() == []
+        small = b'{"title": "whole", "tags": ["%s"]}' % tag.encode()
+        assert send_early_answered(base, head, chunked(small, size=7)).status == 201
+
+
+def test_no_html_and_nosniff_over_the_wire(live):
+    note = request(live, "POST", "/notes", {"title": "t"})
+    url = note.headers["Location"]
+    for method, path, status in [
+        ("GET", url.replace("/notes/", "/notes//"), 308),
+        ("OPTIONS", "/notes", 200),
+        ("DELETE", url, 204),
+        ("GET", "/nope", 404),
+    ]:
+        reply = request(live, method, path)
+        assert reply.status == status, (method, path)
+        assert reply.headers["X-Content-Type-Options"] == "nosniff"
+        if status != 404:
+            assert reply.body == b"" and "Content-Type" not in reply.headers, (method, path)
 
 
 def test_app_fixture_is_not_shared_with_the_live_server(app: Flask, live):
