@@ -37,6 +37,7 @@ from minidb.notes.db import describe, get_database, is_unavailable
 from minidb.notes.importing import PartialImport
 from minidb.notes.jsonl import BadLine, dump_line, parse_line, read_lines
 from minidb.notes.repository import NoteRepository
+from minidb.progress import counted
 
 BATCH_SIZE = 500
 FAILED = 1
@@ -151,7 +152,7 @@ def register_commands(app: Flask) -> None:
     @app.cli.command("export", cls=NotesCommand)
     def export() -> None:
         """Write every note to stdout as JSON Lines (MongoDB Extended JSON)."""
-        for doc in _repository().export():
+        for doc in counted(_repository().export(), "Exporting", "note"):
             click.echo(dump_line(doc))
 
     @app.cli.command("import", cls=NotesCommand)

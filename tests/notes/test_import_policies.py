@@ -7,11 +7,15 @@ nothing was written: the whole file is checked before the first write.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 from bson import ObjectId
 
 from minidb.notes.db import get_database
+from tests.harness.terminal import run_on_terminal
+from tests.notes.helpers import REPO
 
 
 def line(title: str = "t", oid: str | None = None, **overrides) -> str:
@@ -137,3 +141,19 @@ def test_replace_is_not_a_notes_policy(import_file) -> None:
     result, _ = import_file([line()], "--on-conflict", "replace")
     assert result.exit_code == 2
     assert "'replace' is not one of 'fail', 'skip'" in result.stderr
+
+
+def test_a_long_import_and_export_show_progress_on_a_terminal_only(mongodb_uri, tmp_path) -> None:
+    path = tmp_path / "notes.jsonl"
+    path.write_text("".join(f"{line(f'note {n}')}\n" for n in range(1500)))
+    flask = [sys.executable, "-m", "flask", "--app", "minidb.notes"]
+    env = {"MONGODB_URI": mongodb_uri, "PATH": "/usr/bin:/bin", "MINIDB_PROGRESS_AFTER": "0"}
+    code, out, shown = run_on_terminal([*flask, "import", str(path)], env, REPO)
+    assert (code, out) == (0, "Imported 1500 notes.\n")
+    assert "\rImporting: " in shown.replace("\x1b[K", "") and shown.endswith("\r\x1b[K")
+    code, out, shown = run_on_terminal([*flask, "export"], env, REPO)
+    assert code == 0 and len(out.splitlines()) == 1500
+    assert "\rExporting: " in shown.replace("\x1b[K", "") and shown.endswith("\r\x1b[K")
+    piped = subprocess.run([*flask, "export"], env=env, cwd=REPO, capture_output=True, text=True,
+                           timeout=60, check=False)
+    assert (piped.returncode, piped.stderr) == (0, "")

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import json
 import os
-import pty
 import subprocess
 import sys
-import threading
 import uuid
 from pathlib import Path
 
 import pytest
+
+from tests.harness.terminal import run_on_terminal
 
 REPO = Path(__file__).resolve().parents[2]
 COUNT = 3000
@@ -36,31 +36,7 @@ def run(args: list[str], stderr_on_terminal: bool, delay: str = "0") -> tuple[in
         done = subprocess.run([sys.executable, "-m", "minidb.todo", *args], cwd=REPO, env=env,
                               capture_output=True, text=True, timeout=120)
         return done.returncode, done.stdout, done.stderr
-    master, slave = pty.openpty()
-    shown: list[bytes] = []
-
-    def read_terminal() -> None:
-        while True:
-            try:
-                data = os.read(master, 65536)
-            except OSError:  # EIO: the child closed its end
-                return
-            if not data:
-                return
-            shown.append(data)
-
-    try:
-        child = subprocess.Popen([sys.executable, "-m", "minidb.todo", *args], cwd=REPO, env=env,
-                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=slave)
-        os.close(slave)
-        # Both at once: a child blocked writing one of them would never close the other.
-        reader = threading.Thread(target=read_terminal)
-        reader.start()
-        stdout, _ = child.communicate(timeout=120)
-        reader.join(timeout=30)
-    finally:
-        os.close(master)
-    return child.returncode, stdout.decode(), b"".join(shown).decode()
+    return run_on_terminal([sys.executable, "-m", "minidb.todo", *args], env, REPO)
 
 
 @pytest.mark.parametrize("fmt", ["json", "csv"])
