@@ -20,6 +20,7 @@ the per-chunk lookup and nothing is written.
 from __future__ import annotations
 
 import json
+import random
 import subprocess
 import tarfile
 import textwrap
@@ -51,11 +52,13 @@ TAGS = ("home", "work", "errand", "call")
 
 def _tasks(n: int) -> Iterator[dict[str, object]]:
     start = datetime(2026, 1, 1, tzinfo=UTC)
+    # Random, as uuid4 makes them: sequential ones would flatter the uid index.
+    bits = random.Random(9)
     for i in range(n):
         created = start + timedelta(seconds=i)
         done = i % 3 == 0
         yield {
-            "uid": str(uuid.UUID(int=i, version=4)),
+            "uid": str(uuid.UUID(int=bits.getrandbits(128), version=4)),
             "description": f"Imported task {i}: buy milk and call Ada",
             "completed": done,
             "priority": ("high", "medium", "low", None)[i % 4],
