@@ -2,8 +2,9 @@
 
 An app builds its commands on :class:`App` and opens its database with
 :func:`open_database`. Every failure reaches the user as one line starting
-``Error:`` on stderr with the exit status of SPEC §2 — never a traceback
-(set ``MINIDB_DEBUG=1`` to see one).
+``Error:`` on stderr, never a traceback (set ``MINIDB_DEBUG=1`` to see one),
+and the exit status says what kind it was: 1 the operation failed, 2 the
+usage or the input was wrong.
 """
 
 from __future__ import annotations
@@ -11,27 +12,19 @@ from __future__ import annotations
 import io
 import json
 import os
-import sqlite3
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 import click
 
-from minidb.db import (
-    Database,
-    DatabaseUnavailable,
-    InvalidURL,
-    connect,
-    ensure_schema,
-    load,
-    parse,
-    redact,
-)
-from minidb.errors import MinidbError
+from minidb.db import Database, InvalidURL, connect, engine_of_error, ensure_schema, parse, redact
+from minidb.errors import DatabaseUnavailable, MinidbError
 from minidb.errors import one_line as _one_line
 from minidb.formats import write_json_array
+from minidb.progress import counted
+from minidb.records import Change, Record, RecordStore
 
 USAGE_ERROR = 2
 FAILURE = 1
@@ -137,26 +130,12 @@ def _describe(error: Exception, ctx: click.Context) -> str:
     """A one-line, password-free account of an unexpected failure."""
     url = getattr(ctx.obj, "url", None)
     where = f" ({redact(url)})" if url else ""
-    if _is_connection_lost(error):
+    engine = engine_of_error(error)
+    if engine is None:
+        return f"unexpected {type(error).__name__}: {_first_line(error)}"
+    if engine.is_connection_lost(error):
         return f"lost the connection to the database{where}: {_first_line(error)}"
-    if isinstance(error, sqlite3.Error) or type(error).__module__.startswith("psycopg"):
-        return f"database error{where}: {_first_line(error)}"
-    return f"unexpected {type(error).__name__}: {_first_line(error)}"
-
-
-def _is_connection_lost(error: Exception) -> bool:
-    """A psycopg error that means the connection is gone, whoever noticed first.
-
-    The client sees an OperationalError; when the server got to say why
-    first, it is the server's: class 08 (connection exception) or 57P
-    (operator intervention: pg_terminate_backend, a shutdown).
-    """
-    if not type(error).__module__.startswith("psycopg"):
-        return False
-    sqlstate = getattr(error, "sqlstate", None) or ""
-    return type(error).__name__ in ("OperationalError", "InterfaceError") or sqlstate.startswith(
-        ("08", "57P")
-    )
+    return f"database error{where}: {_first_line(error)}"
 
 
 def _first_line(error: Exception) -> str:
@@ -205,44 +184,50 @@ def format_option(*formats: str, help: str = "Output format.") -> Callable[[Any]
 @contextmanager
 def open_database(settings: Settings) -> Iterator[Database]:
     """Connect, bring the schema up to date, and close when the command ends."""
-    with private_files():
-        db = connect(parse(settings.url))
-    try:
-        if db.engine == "postgresql":
-            _prepare_postgresql(db)
-        with private_files():
-            ensure_schema(db, settings.app)
+    with connect(parse(settings.url)) as db:
+        ensure_schema(db, settings.app)
         yield db
-    finally:
-        db.close()
 
 
-def _prepare_postgresql(db: Database) -> None:
-    import logging  # already loaded by psycopg: free here, unlike at start-up
-
-    # psycopg logs the errors it meets while cleaning up after the one it
-    # raises: a connection lost mid-import also gives "error ignored
-    # terminating <psycopg.Pipeline [BAD]>" when executemany's pipeline is
-    # torn down. With no logging configured, Python's last-resort handler
-    # would print it beside our Error: line; the raised error says it all.
-    driver_log = logging.getLogger("psycopg")
-    if not os.environ.get("MINIDB_DEBUG") and not driver_log.handlers:
-        driver_log.addHandler(logging.NullHandler())
-    load("core", db.engine).use_utc_session(db.conn)
+Store = TypeVar("Store", bound=RecordStore)
 
 
 @contextmanager
-def private_files() -> Iterator[None]:
-    """Files created in the block (a SQLite database, its lock file) are the owner's alone.
+def open_store(settings: Settings, store: Callable[[Database], Store]) -> Iterator[Store]:
+    """``with open_store(settings, TaskList) as tasks:``: the app's records, open for one command."""
+    with open_database(settings) as db:
+        yield store(db)
 
-    SQLite gives the -wal and -shm files it creates later the database
-    file's own mode, so the database file is the one that matters.
+
+def refuse_contradictions(**options: tuple[object, bool]) -> None:
+    """``--due D`` with ``--no-due`` (``due=(due, no_due)``) is a usage error."""
+    for name, (value, cleared) in options.items():
+        if value is not None and cleared:
+            raise click.UsageError(f"--{name} and --no-{name} contradict each other")
+
+
+def require_change(change: Change) -> None:
+    """An ``edit`` or ``update`` with no option is a usage error."""
+    if change.is_empty():
+        raise click.UsageError("nothing to change: give at least one option")
+
+
+def emit(records: list[Record], as_json: bool, lines: Iterable[str]) -> None:
+    """What a command that changed or read records prints.
+
+    With ``--json`` one object for one record, an array for several;
+    otherwise the text lines.
     """
-    previous = os.umask(0o077)
-    try:
-        yield
-    finally:
-        os.umask(previous)
+    if as_json:
+        print_json(records[0] if len(records) == 1 else records)
+    else:
+        for line in lines:
+            click.echo(line)
+
+
+def show_table(fields: Iterable[tuple[str, object]]) -> str:
+    """What ``show`` prints: one field a line, the values in a column."""
+    return "\n".join(f"{name:<12}{value}" for name, value in fields)
 
 
 def emit_records(records: Iterator[Any], as_json: bool, line: Callable[[Any], str], empty: str) -> None:
@@ -279,6 +264,18 @@ def closing_stream(rows: Iterator[Any]) -> Iterator[Iterator[Any]]:
         close = getattr(rows, "close", None)
         if close is not None:
             close()
+
+
+def export_records(records: Iterator[Record], write: Callable[[Iterator[Record], IO[str]], object],
+                   noun: str = "record") -> None:
+    """Stream every record to stdout through ``write(records, out)``, as they are read.
+
+    A long export counts the ``noun``s on stderr when it is a terminal.
+    """
+    out = output_stream()
+    with closing_stream(counted(records, "Exporting", noun)) as exported:
+        write(exported, out)
+    out.flush()
 
 
 def print_json(value: Any) -> None:
@@ -318,6 +315,21 @@ def unique_ids(ids: Sequence[int]) -> list[int]:
     return list(dict.fromkeys(ids))
 
 
+def delete_command(store: type[RecordStore]) -> click.Command:
+    """The ``delete ID...`` command of an app: every record named, or none."""
+
+    @click.command(help=f"Delete {store.noun}s (all or none, if an id is unknown).")
+    @ids_argument
+    @click.pass_obj
+    def delete(settings: Settings, ids: tuple[int, ...]) -> None:
+        with open_store(settings, store) as records:
+            deleted = records.delete(unique_ids(ids))
+        for record in deleted:
+            click.echo(f"Deleted {store.describe(record)}")
+
+    return delete
+
+
 def migrate_command(app: str) -> click.Command:
     """The ``migrate`` command of an app: show and apply its pending schema migrations."""
 
@@ -329,9 +341,7 @@ def migrate_command(app: str) -> click.Command:
         from minidb.db.migrations import migrate as apply_migrations
         from minidb.db.migrations import pending
 
-        with private_files():
-            db = connect(parse(settings.url))
-        with db, private_files():
+        with connect(parse(settings.url)) as db:
             waiting = pending(db, app)
             if not waiting:
                 click.echo("Schema is up to date.")

@@ -1,4 +1,4 @@
-"""Where minidb keeps its data when no database URL is given (SPEC §1)."""
+"""Where minidb keeps its data when no database URL is given, and which URL wins."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """The failures the apps report to users, with the exit status each means.
 
-Domain code raises these; the CLI turns them into one ``Error:`` line and
-the exit status of SPEC §2. They carry no driver details and no passwords.
+Domain code raises these; the CLI turns each into one ``Error:`` line on
+stderr and its exit status: 1 when the operation failed, 2 when the input or
+the usage was wrong. They carry no driver details and no passwords.
 """
 
 from __future__ import annotations
@@ -32,6 +33,14 @@ class InvalidInput(MinidbError):
     """Malformed input: a blank text, a bad date, a broken import file (exit status 2)."""
 
     exit_code = 2
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database cannot be reached or opened (exit status 1); the message is safe to show."""
+
+
+class ReadOnlyDatabase(MinidbError):
+    """A write reached a server that takes none (a standby)."""
 
 
 def plural(count: int, word: str) -> str:

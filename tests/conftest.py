@@ -3,8 +3,8 @@
 Each such test runs twice, on SQLite and on PostgreSQL (``engine``), with a
 fresh database of its own that is already migrated (``new_database``).
 PostgreSQL databases are cloned from a migrated template; SQLite files are
-copies of a migrated file. Nothing here reads the user's own settings
-(SPEC §6): they are removed from the environment for the whole run.
+copies of a migrated file. The user's own settings are removed from the
+environment for the whole run, so no test can reach the user's databases.
 """
 
 from __future__ import annotations
@@ -15,11 +15,15 @@ import shutil
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from minidb.db import connect, ensure_schema, parse
 from tests.harness import postgres
+
+if TYPE_CHECKING:
+    import psycopg
 
 USER_SETTINGS = ("TODO_DATABASE_URL", "CONTACTS_DATABASE_URL", "DATABASE_URL", "MONGODB_URI",
                  "NOTES_API_TOKEN", "CONTACTS_DEFAULT_REGION", "MINIDB_DATA_DIR", "XDG_DATA_HOME")
@@ -64,7 +68,8 @@ class Databases:
                     )
         return self._server_url
 
-    def _admin(self):  # a psycopg connection to the server's maintenance database
+    def _admin(self) -> psycopg.Connection[Any]:
+        """A connection to the server's maintenance database."""
         import psycopg
 
         return psycopg.connect(self.server(), autocommit=True)

@@ -7,27 +7,19 @@ import json
 import os
 import stat
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 import minidb
-from minidb.contacts.cli import cli as contacts_cli
-from minidb.todo.cli import cli as todo_cli
-
-REPO = Path(__file__).resolve().parents[1]
-APPS = ("todo", "contacts")
-CLIS = {"todo": todo_cli, "contacts": contacts_cli}
+from tests import helpers
+from tests.helpers import APPS, REPO, argv, invoke
 
 
 def run(app: str, *args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
     """``python -m minidb.<app> ARGS`` from ``cwd``, with the checkout on the path (not installed)."""
-    return subprocess.run([sys.executable, "-m", f"minidb.{app}", *args], cwd=cwd,
-                          env={**os.environ, "PYTHONPATH": str(REPO)},
-                          capture_output=True, text=True, timeout=120)
+    return helpers.run(app, *args, cwd=cwd, env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=120)
 
 
 @pytest.mark.parametrize("app", APPS)
@@ -65,15 +57,15 @@ def seeded(app: str, url: str) -> str:
         records = [{"description": f"task {i}", "tags": ["bulk"]} for i in range(ROWS)]
     else:
         records = [{"name": f"Person {i}", "email": f"person{i}@example.com"} for i in range(ROWS)]
-    result = CliRunner().invoke(CLIS[app], ["--db", url, "import", "-"], input=json.dumps(records))
+    result = invoke(app, "--db", url, "import", "-", input=json.dumps(records))
     assert result.exit_code == 0, result.stderr
     return url
 
 
 def read_a_little_then_close(app: str, *args: str) -> tuple[int, str]:
     """Run the command, read its first bytes as `| head -c 100` would, close the pipe."""
-    child = subprocess.Popen([sys.executable, "-m", f"minidb.{app}", *args], cwd=REPO,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    child = subprocess.Popen(argv(app, *args), cwd=REPO, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
     assert child.stdout is not None and child.stderr is not None
     assert len(child.stdout.read(100)) == 100
     child.stdout.close()
@@ -109,7 +101,7 @@ def mode(path: Path) -> int:
 def test_the_data_dir_and_database_files_are_private_whatever_the_umask(app: str, tmp_path) -> None:
     data = tmp_path / "home" / "data"
     env = {**os.environ, "MINIDB_DATA_DIR": str(data)}
-    child = subprocess.Popen([sys.executable, "-m", f"minidb.{app}", "import", "-"], cwd=REPO, env=env,
+    child = subprocess.Popen(argv(app, "import", "-"), cwd=REPO, env=env,
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              text=True, preexec_fn=lambda: os.umask(0o022))
     assert child.stdin is not None

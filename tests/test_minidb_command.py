@@ -18,8 +18,8 @@ import pytest
 
 import minidb
 from minidb.main import APPS
+from tests.helpers import REPO
 
-REPO = Path(__file__).resolve().parents[1]
 # What `minidb todo` must not load: the notes app's and the contacts app's libraries.
 OTHER_APPS_LIBRARIES = ("flask", "werkzeug", "pymongo", "bson", "vobject", "email_validator", "phonenumbers",
                         "minidb.notes", "minidb.contacts")

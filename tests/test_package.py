@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 
 import minidb
+from tests.helpers import REPO
 
-REPO = Path(__file__).resolve().parents[1]
 WHEELHOUSE = REPO / ".cache" / "wheels"
 PIP = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input"]
 TIMEOUT = 600

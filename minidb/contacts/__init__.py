@@ -1,1 +1,1 @@
-"""The contact manager: ``python -m minidb.contacts`` (SPEC §4)."""
+"""The contact manager: ``python -m minidb.contacts`` (see the README, "Contacts CLI")."""

@@ -1,48 +1,31 @@
-"""The contacts command line: ``python -m minidb.contacts [--db URL] [--region CC] COMMAND`` (SPEC §4)."""
+"""The contacts command line: ``python -m minidb.contacts [--db URL] [--region CC] COMMAND``."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import IO, Any
+from typing import IO
 
 import click
 
 from minidb import __version__
-from minidb.cli import (
-    App,
-    Settings,
-    closing_stream,
-    db_option,
-    emit_records,
-    format_option,
-    ids_argument,
-    json_option,
-    migrate_command,
-    open_database,
-    open_input,
-    output_stream,
-    print_json,
-    show_help_without_command,
-    unique_ids,
-)
+from minidb import cli as shared
 from minidb.config import database_url
-from minidb.contacts.book import (
+from minidb.contacts.model import (
     DEFAULT_REGION,
-    AddressBook,
     Change,
     NewContact,
     contact_from_record,
-    describe_count,
     parse_email,
     parse_name,
     parse_phone,
     parse_region,
 )
+from minidb.contacts.store import AddressBook
 from minidb.contacts.vcards import card_text, read_cards
 from minidb.errors import InvalidInput
 from minidb.formats import read_csv, read_json_array, sniff_format, write_csv, write_json_array
+from minidb.records import Record
 
 URL_VARIABLES = ("CONTACTS_DATABASE_URL", "DATABASE_URL")
 REGION_VARIABLE = "CONTACTS_DEFAULT_REGION"
@@ -50,7 +33,7 @@ CSV_HEADER = ["name", "phone", "email"]
 IMPORT_FORMATS = ("json", "csv", "vcard")
 
 
-class ContactSettings(Settings):
+class ContactSettings(shared.Settings):
     """The shared settings plus the region that numbers without a country code belong to."""
 
     def __init__(self, url: str, region: str) -> None:
@@ -71,9 +54,9 @@ def resolve_region(option: str | None) -> str:
     return DEFAULT_REGION
 
 
-@click.group(cls=App, invoke_without_command=True,
+@click.group(cls=shared.App, invoke_without_command=True,
              context_settings={"help_option_names": ["-h", "--help"]})
-@db_option(URL_VARIABLES)
+@shared.db_option(URL_VARIABLES)
 @click.option("--region", metavar="CC",
               help=f"Region of phone numbers written without a country code (US, GB, …); "
               f"default: {REGION_VARIABLE}, then {DEFAULT_REGION}.")
@@ -81,7 +64,7 @@ def resolve_region(option: str | None) -> str:
 @click.pass_context
 def cli(ctx: click.Context, db_url: str | None, region: str | None) -> None:
     """A contact manager on SQLite (default) or PostgreSQL."""
-    show_help_without_command(ctx)
+    shared.show_help_without_command(ctx)
     ctx.obj = ContactSettings(database_url(db_url, URL_VARIABLES, "contacts.db"),
                               resolve_region(region))
 
@@ -89,43 +72,28 @@ def cli(ctx: click.Context, db_url: str | None, region: str | None) -> None:
 pass_settings = click.make_pass_decorator(ContactSettings)
 
 
-@contextmanager
-def book_of(settings: ContactSettings) -> Iterator[AddressBook]:
-    """``with book_of(settings) as book:`` — the open address book for one command."""
-    with open_database(settings) as db:
-        yield AddressBook(db)
-
-
-def _line(contact: dict[str, Any]) -> str:
+def _line(contact: Record) -> str:
     details = [d for d in (contact["phone"], contact["email"]) if d]
     extra = f"  ({', '.join(details)})" if details else ""
     return f"{contact['id']:>4} {contact['name']}{extra}"
 
 
-def _show(contact: dict[str, Any]) -> str:
-    rows = [
+def _show(contact: Record) -> str:
+    return shared.show_table([
         ("id", contact["id"]),
         ("name", contact["name"]),
         ("phone", contact["phone"] or "-"),
         ("email", contact["email"] or "-"),
         ("created", contact["created_at"]),
         ("updated", contact["updated_at"]),
-    ]
-    return "\n".join(f"{name:<12}{value}" for name, value in rows)
-
-
-def _emit_one(contact: dict[str, Any], as_json: bool, line: str) -> None:
-    if as_json:
-        print_json(contact)
-    else:
-        click.echo(line)
+    ])
 
 
 @cli.command()
 @click.argument("words", metavar="NAME...", nargs=-1, required=True)
 @click.option("--phone", metavar="PHONE", help="Phone number; without +country code, read in --region.")
 @click.option("--email", metavar="EMAIL", help="E-mail address.")
-@json_option
+@shared.json_option
 @pass_settings
 def add(settings: ContactSettings, words: tuple[str, ...], phone: str | None, email: str | None,
         as_json: bool) -> None:
@@ -135,41 +103,41 @@ def add(settings: ContactSettings, words: tuple[str, ...], phone: str | None, em
         phone=None if phone is None else parse_phone(phone, settings.region),
         email=None if email is None else parse_email(email),
     )
-    with book_of(settings) as book:
+    with shared.open_store(settings, AddressBook) as book:
         added = book.add(contact)
-    _emit_one(added, as_json, f"Added contact {added['id']}: {added['name']}")
+    shared.emit([added], as_json, [f"Added {AddressBook.describe(added)}"])
 
 
 @cli.command(short_help="Search names, e-mails and phone numbers.")
 @click.argument("words", metavar="TEXT...", nargs=-1, required=True)
-@json_option
+@shared.json_option
 @pass_settings
 def find(settings: ContactSettings, words: tuple[str, ...], as_json: bool) -> None:
     """Contacts whose name or e-mail contains TEXT (any case), or whose phone contains
     its digits (3 or more); ordered by name, then id."""
     text = " ".join(words)
-    with book_of(settings) as book:
-        emit_records(book.find(text), as_json, _line, f"No contacts match {text!r}.")
+    with shared.open_store(settings, AddressBook) as book:
+        shared.emit_records(book.find(text), as_json, _line, f"No contacts match {text!r}.")
 
 
 @cli.command(name="list")
-@json_option
+@shared.json_option
 @pass_settings
 def list_(settings: ContactSettings, as_json: bool) -> None:
     """List every contact, by name (any case), then id."""
-    with book_of(settings) as book:
-        emit_records(book.list(), as_json, _line, "No contacts.")
+    with shared.open_store(settings, AddressBook) as book:
+        shared.emit_records(book.list(), as_json, _line, "No contacts.")
 
 
 @cli.command()
 @click.argument("contact_id", metavar="ID", type=int)
-@json_option
+@shared.json_option
 @pass_settings
 def show(settings: ContactSettings, contact_id: int, as_json: bool) -> None:
     """Show one contact."""
-    with book_of(settings) as book:
+    with shared.open_store(settings, AddressBook) as book:
         contact = book.get(contact_id)
-    _emit_one(contact, as_json, _show(contact))
+    shared.emit([contact], as_json, [_show(contact)])
 
 
 @cli.command()
@@ -179,15 +147,12 @@ def show(settings: ContactSettings, contact_id: int, as_json: bool) -> None:
 @click.option("--no-phone", is_flag=True, help="Remove the phone number.")
 @click.option("--email", metavar="EMAIL", help="New e-mail address.")
 @click.option("--no-email", is_flag=True, help="Remove the e-mail address.")
-@json_option
+@shared.json_option
 @pass_settings
 def update(settings: ContactSettings, contact_id: int, name: str | None, phone: str | None,
            no_phone: bool, email: str | None, no_email: bool, as_json: bool) -> None:
     """Change only what is given."""
-    if phone is not None and no_phone:
-        raise click.UsageError("--phone and --no-phone contradict each other")
-    if email is not None and no_email:
-        raise click.UsageError("--email and --no-email contradict each other")
+    shared.refuse_contradictions(phone=(phone, no_phone), email=(email, no_email))
     change = Change(
         name=None if name is None else parse_name(name),
         phone=None if phone is None else parse_phone(phone, settings.region),
@@ -195,39 +160,31 @@ def update(settings: ContactSettings, contact_id: int, name: str | None, phone: 
         email=None if email is None else parse_email(email),
         clear_email=no_email,
     )
-    if change.is_empty():
-        raise click.UsageError("nothing to change: give at least one option")
-    with book_of(settings) as book:
+    shared.require_change(change)
+    with shared.open_store(settings, AddressBook) as book:
         contact = book.update(contact_id, change)
-    _emit_one(contact, as_json, f"Updated contact {contact['id']}: {contact['name']}")
+    shared.emit([contact], as_json, [f"Updated {AddressBook.describe(contact)}"])
+
+
+def _write_csv(contacts: Iterator[Record], out: IO[str]) -> None:
+    write_csv(CSV_HEADER, ([c["name"], c["phone"], c["email"]] for c in contacts), out)
+
+
+def _write_vcards(contacts: Iterator[Record], out: IO[str]) -> None:
+    for contact in contacts:
+        out.write(card_text(contact))
+
+
+EXPORT_WRITERS = {"json": write_json_array, "csv": _write_csv, "vcard": _write_vcards}
 
 
 @cli.command()
-@ids_argument
-@pass_settings
-def delete(settings: ContactSettings, ids: tuple[int, ...]) -> None:
-    """Delete contacts (all or none, if an id is unknown)."""
-    with book_of(settings) as book:
-        deleted = book.delete(unique_ids(ids))
-    for contact in deleted:
-        click.echo(f"Deleted contact {contact['id']}: {contact['name']}")
-
-
-@cli.command()
-@format_option("json", "csv", "vcard", help="Output format (vcard: vCard 3.0).")
+@shared.format_option(*EXPORT_WRITERS, help="Output format (vcard: vCard 3.0).")
 @pass_settings
 def export(settings: ContactSettings, fmt: str) -> None:
     """Write every contact to stdout, streamed."""
-    out = output_stream()
-    with book_of(settings) as book, closing_stream(book.export()) as exported:
-        if fmt == "json":
-            write_json_array(exported, out)
-        elif fmt == "csv":
-            write_csv(CSV_HEADER, ([c["name"], c["phone"], c["email"]] for c in exported), out)
-        else:
-            for contact in exported:
-                out.write(card_text(contact))
-    out.flush()
+    with shared.open_store(settings, AddressBook) as book:
+        shared.export_records(book.export(), EXPORT_WRITERS[fmt])
 
 
 def _records(source: IO[str], name: str, region: str) -> Iterator[tuple[str, NewContact]]:
@@ -252,9 +209,10 @@ def _records(source: IO[str], name: str, region: str) -> Iterator[tuple[str, New
 def import_(settings: ContactSettings, file: str) -> None:
     """Import contacts from JSON, CSV (name,phone,email) or vCard 3.0/4.0: all of them
     or, on any error, none."""
-    with open_input(file) as source, book_of(settings) as book:
+    with shared.open_input(file) as source, shared.open_store(settings, AddressBook) as book:
         count = book.import_contacts(_records(source, file, settings.region))
-    click.echo(f"Imported {describe_count(count)}.")
+    click.echo(f"Imported {AddressBook.describe_count(count)}.")
 
 
-cli.add_command(migrate_command("contacts"))
+cli.add_command(shared.delete_command(AddressBook))
+cli.add_command(shared.migrate_command("contacts"))

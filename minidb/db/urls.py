@@ -18,8 +18,8 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Any
-from urllib.parse import quote, unquote
+from typing import Any, Literal
+from urllib.parse import unquote
 
 CONNECT_TIMEOUT_SECONDS = 5
 
@@ -36,7 +36,7 @@ class DatabaseURL:
     """
 
     url: str
-    engine: str  # "sqlite" or "postgresql"
+    engine: Literal["sqlite", "postgresql"]
     path: str | None = None  # the SQLite file, as given (relative or absolute)
     # What libpq made of a PostgreSQL URL: keyword -> value.
     params: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
@@ -57,13 +57,6 @@ class DatabaseURL:
         from psycopg.conninfo import make_conninfo
 
         return make_conninfo(self.url, connect_timeout=CONNECT_TIMEOUT_SECONDS)
-
-    @property
-    def yoyo_uri(self) -> str:
-        """The SQLite database as yoyo names it (PostgreSQL gets a connection instead)."""
-        if self.engine != "sqlite":
-            raise ValueError("yoyo is handed an open connection for PostgreSQL")
-        return "sqlite:///" + quote(self.path or "", safe="/:")
 
     def scrub(self, message: str) -> str:
         """``message`` with every password of this URL, in any spelling, as ``***``."""

@@ -79,25 +79,25 @@ def _store_chunk(q: Queries, conn: Any, run: ImportRun[Any], chunk: list[Item[An
         new.append(task)
 
     if new:
-        q.run_many(conn, "add_imported_task", [task_row(t) for t in new])
+        q.add_imported_task.many(conn, [task_row(t) for t in new])
         _tag_new(q, conn, new)
         run.imported += len(new)
     if replacements:
-        q.run_many(conn, "replace_task", [{"id": task_id, **_fields(t)} for task_id, t in replacements])
-        q.run_many(conn, "untag_task", [{"task_id": task_id} for task_id, _ in replacements])
+        q.replace_task.many(conn, [{"id": task_id, **_fields(t)} for task_id, t in replacements])
+        q.untag_task.many(conn, [{"task_id": task_id} for task_id, _ in replacements])
         _tag(q, conn, replacements)
 
 
 def _tag_new(q: Queries, conn: Any, tasks: list[Any]) -> None:
     """Tag tasks just added, found by uid: no ids needed, so every statement is batched."""
     if _add_tags(q, conn, tasks):
-        q.run_many(conn, "link_imported_tag", [{"uid": task.uid, "name": tag}
+        q.link_imported_tag.many(conn, [{"uid": task.uid, "name": tag}
                                                for task in tasks for tag in task.tags])
 
 
 def _tag(q: Queries, conn: Any, tasks: list[tuple[int, Any]]) -> None:
     if _add_tags(q, conn, [task for _, task in tasks]):
-        q.run_many(conn, "link_tag", [{"task_id": task_id, "name": tag}
+        q.link_tag.many(conn, [{"task_id": task_id, "name": tag}
                                       for task_id, task in tasks for tag in task.tags])
 
 
@@ -105,7 +105,7 @@ def _add_tags(q: Queries, conn: Any, tasks: list[Any]) -> bool:
     """Create the tags these tasks use that are new; whether they use any."""
     names = sorted({tag for task in tasks for tag in task.tags})
     if names:
-        q.run_many(conn, "insert_tag", [{"name": n} for n in names])
+        q.insert_tag.many(conn, [{"name": n} for n in names])
     return bool(names)
 
 

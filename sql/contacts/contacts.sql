@@ -1,5 +1,5 @@
 -- Queries on contacts that both engines share. name_key and email_key are
--- case-folded in Python (see minidb/contacts/book.py and the migrations).
+-- case-folded in Python (see minidb/contacts/store.py and the migrations).
 
 -- name: insert_contact :scalar
 -- Insert one contact and return its new id. A duplicate phone or e-mail
@@ -14,7 +14,7 @@ SELECT id, name, phone, email, created_at, updated_at
  WHERE id = :id;
 
 -- name: list_contacts :many
--- SPEC 4 order: name case-insensitively, then id (served by contacts_by_name).
+-- Ordered by name case-insensitively, then id (served by contacts_by_name).
 SELECT id, name, phone, email, created_at, updated_at
   FROM contacts
  ORDER BY name_key, id;
@@ -40,6 +40,3 @@ SELECT id, name FROM contacts WHERE phone = :phone;
 
 -- name: email_owner :one
 SELECT id, name FROM contacts WHERE email_key = :email_key;
-
--- name: count_contacts :scalar
-SELECT count(*) FROM contacts;

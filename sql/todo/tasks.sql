@@ -14,8 +14,9 @@ SELECT id, uid, description, completed, priority, due, created_at, completed_at,
 
 -- name: list_tasks :many
 -- Filter by status (null for all), tag and a LIKE pattern on the case-folded
--- description; ordered as SPEC 3 says: due date (undated last), priority
--- (none last), id. The casts tell PostgreSQL the type of a null parameter.
+-- description; ordered by due date (undated last), then priority (high
+-- first, none last), then id. The casts tell PostgreSQL the type of a null
+-- parameter.
 SELECT id, uid, description, completed, priority, due, created_at, completed_at, tags
   FROM task_rows
  WHERE completed = coalesce(:completed, completed)
@@ -49,6 +50,3 @@ UPDATE tasks
 
 -- name: delete_task :rowcount
 DELETE FROM tasks WHERE id = :id;
-
--- name: count_tasks :scalar
-SELECT count(*) FROM tasks;

@@ -37,7 +37,8 @@ REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:  # run as a file: python tests/benchmarks/contacts_find.py
     sys.path.insert(0, str(REPO))
 
-from minidb.contacts.book import AddressBook, search_terms  # noqa: E402
+from minidb.contacts.model import search_terms  # noqa: E402
+from minidb.contacts.store import AddressBook  # noqa: E402
 from minidb.db import connect, ensure_schema, load, parse  # noqa: E402
 from tests.benchmarks.common import Config, Row, Section, percentile  # noqa: E402
 

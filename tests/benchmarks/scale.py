@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from minidb.db import connect, load, parse
-from minidb.todo.tasks import TaskList
+from minidb.todo.store import TaskList
 from tests.benchmarks.common import (
     LAUNCHER_FLOOR_NOTE,
     PYTHON,

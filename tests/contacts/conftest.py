@@ -1,24 +1,17 @@
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from minidb.contacts.cli import cli
+from tests.helpers import invoke, json_of
 
 
 @pytest.fixture
 def contacts_url(new_database: Callable[..., str]) -> str:
     return new_database("contacts")
-
-
-def invoke(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Result:
-    """Run ``python -m minidb.contacts ARGS`` in-process."""
-    return CliRunner().invoke(cli, list(args), input=input, env=env,
-                              prog_name="python -m minidb.contacts")
 
 
 @pytest.fixture
@@ -27,7 +20,7 @@ def contacts(contacts_url: str) -> Callable[..., Result]:
 
     def run(*args: str, input: str | None = None, db: str | None = None,
             env: dict[str, str] | None = None) -> Result:
-        return invoke("--db", db or contacts_url, *args, input=input, env=env)
+        return invoke("contacts", "--db", db or contacts_url, *args, input=input, env=env)
 
     return run
 
@@ -35,11 +28,4 @@ def contacts(contacts_url: str) -> Callable[..., Result]:
 @pytest.fixture
 def contacts_json(contacts: Callable[..., Result]) -> Callable[..., Any]:
     """Run a command with --json, check it succeeded quietly, and parse stdout."""
-
-    def run(*args: str) -> Any:
-        result = contacts(*args, "--json")
-        assert result.exit_code == 0, result.stderr
-        assert result.stderr == ""
-        return json.loads(result.stdout)
-
-    return run
+    return lambda *args: json_of(contacts(*args, "--json"))

@@ -1,5 +1,6 @@
-"""The contacts CLI, command by command, as SPEC §1, §2 and §4 describe it.
-Every test that touches a database runs on SQLite and on PostgreSQL."""
+"""The contacts CLI, command by command: configuration, the conventions both CLIs
+share, and each contacts command. Every test that touches a database runs on
+SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -8,15 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.contacts.conftest import invoke
 from tests.harness import free_port
+from tests.helpers import invoke, outcome
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z$")
 ADA = ("Ada Lovelace", "--phone", "+44 20 8366 1177", "--email", "Ada@Example.COM")
-
-
-def outcome(result) -> tuple[int, str, str]:
-    return result.exit_code, result.stdout, result.stderr
 
 
 def test_add_prints_the_new_id_and_name(contacts) -> None:
@@ -67,7 +64,7 @@ def test_numbers_without_a_country_code_are_read_in_the_region(contacts, contact
     ],
 )
 def test_an_invalid_region_exits_2(contacts_url, args, env, message) -> None:
-    result = invoke("--db", contacts_url, *args, "list", env=env)
+    result = invoke("contacts", "--db", contacts_url, *args, "list", env=env)
     assert outcome(result) == (2, "", message)
 
 
@@ -285,6 +282,8 @@ SURROGATE = "contains a lone surrogate (U+D800 at character 2), which is not tex
         (["update", "1", "--name", "A\ud800"], f"name {SURROGATE}"),
         (["update", "1", "--email", "a\x00@example.com"], f"email {NUL}"),
         (["find", "A\udcff"], f"search text {NOT_UTF8}"),
+        # Refused before the listing starts: not even the array's '[' is printed.
+        (["find", "A\udcff", "--json"], f"search text {NOT_UTF8}"),
     ],
 )
 def test_nul_and_lone_surrogates_are_refused_in_every_text_on_both_engines(contacts, contacts_json, args,
@@ -306,17 +305,18 @@ def test_migrate_reports_the_schema_is_current(contacts) -> None:
 def test_migrate_lists_and_applies_pending_migrations(new_database, engine) -> None:
     url = new_database("contacts", migrated=False)
     migration = "contacts_sqlite_0001_initial" if engine == "sqlite" else "contacts_pg_0001_initial"
-    assert outcome(invoke("--db", url, "migrate", "--check")) == (1, f"pending: {migration}\n", "")
-    assert outcome(invoke("--db", url, "migrate")) == (
+    assert outcome(invoke("contacts", "--db", url, "migrate", "--check")) == (
+        1, f"pending: {migration}\n", "")
+    assert outcome(invoke("contacts", "--db", url, "migrate")) == (
         0, f"pending: {migration}\napplied: {migration}\n", "")
-    assert invoke("--db", url, "migrate", "--check").exit_code == 0
+    assert invoke("contacts", "--db", url, "migrate", "--check").exit_code == 0
 
 
-# --- configuration (SPEC §1): SQLite files only, no engine parameter
+# --- configuration: SQLite files only, no engine parameter
 
 
 def test_the_default_database_is_contacts_db_in_the_data_dir(tmp_path: Path) -> None:
-    result = invoke("add", "Ada", env={"MINIDB_DATA_DIR": str(tmp_path / "data")})
+    result = invoke("contacts", "add", "Ada", env={"MINIDB_DATA_DIR": str(tmp_path / "data")})
     assert outcome(result) == (0, "Added contact 1: Ada\n", "")
     assert (tmp_path / "data" / "contacts.db").is_file()
 
@@ -330,22 +330,23 @@ def test_the_default_database_is_contacts_db_in_the_data_dir(tmp_path: Path) -> 
 )
 def test_database_url_precedence(tmp_path: Path, variables, chosen) -> None:
     env = {name: f"sqlite:///{tmp_path}/{value}.db" for name, value in variables.items()}
-    assert invoke("add", "Ada", env={**env, "MINIDB_DATA_DIR": str(tmp_path / "data")}).exit_code == 0
+    data_dir = str(tmp_path / "data")
+    assert invoke("contacts", "add", "Ada", env={**env, "MINIDB_DATA_DIR": data_dir}).exit_code == 0
     assert sorted(p.name for p in tmp_path.glob("*.db")) == [f"{chosen}.db"]
     assert not (tmp_path / "data" / "contacts.db").exists()
     # --db wins over both variables.
-    assert invoke("--db", f"sqlite:///{tmp_path}/option.db", "add", "Bob", env=env).exit_code == 0
+    assert invoke("contacts", "--db", f"sqlite:///{tmp_path}/option.db", "add", "Bob", env=env).exit_code == 0
     assert (tmp_path / "option.db").is_file()
 
 
 def test_a_malformed_database_url_is_a_usage_error() -> None:
-    result = invoke("--db", "mysql://localhost/x", "list")
+    result = invoke("contacts", "--db", "mysql://localhost/x", "list")
     assert outcome(result) == (2, "", "Error: unsupported database URL scheme 'mysql' in "
                                       "'mysql://localhost/x' (use sqlite:/// or postgresql://)\n")
 
 
 def test_an_unreachable_database_exits_1_without_the_password() -> None:
-    result = invoke("--db", f"postgresql://ada:s3cret@127.0.0.1:{free_port()}/contacts", "list")
+    result = invoke("contacts", "--db", f"postgresql://ada:s3cret@127.0.0.1:{free_port()}/contacts", "list")
     assert (result.exit_code, result.stdout) == (1, "")
     assert result.stderr.startswith("Error: cannot connect to postgresql://ada:***@127.0.0.1:")
     assert "s3cret" not in result.stderr and result.stderr.count("\n") == 1

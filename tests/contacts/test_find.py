@@ -1,4 +1,4 @@
-"""find (SPEC §4): case-insensitive including non-ASCII, literal, across name,
+"""find: case-insensitive including non-ASCII, literal, across name,
 e-mail and phone digits, ordered by name then id — identically on both engines
 and on both of SQLite's paths (trigram index for 3+ characters, scan below)."""
 
@@ -11,7 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from minidb.contacts.book import AddressBook, NewContact, parse_email, parse_phone
+from minidb.contacts.model import NewContact, parse_email, parse_phone
+from minidb.contacts.store import AddressBook
 from minidb.db import connect, parse
 
 HOSTILE_NAMES = [
@@ -92,8 +93,9 @@ def test_find_joins_its_words(people) -> None:
     assert names(people("find", "ada", "lovelace", "--json")) == ["Ada Lovelace"]
 
 
-def test_blank_search_text_exits_2(people) -> None:
-    result = people("find", "  ")
+@pytest.mark.parametrize("json_option", [[], ["--json"]])
+def test_blank_search_text_exits_2_and_prints_nothing(people, json_option) -> None:
+    result = people("find", "  ", *json_option)
     assert (result.exit_code, result.stdout, result.stderr) == (
         2, "", "Error: search text must not be blank\n")
 
@@ -154,6 +156,6 @@ def expected_matches(model: list[dict], text: str) -> list[str]:
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=st.text(alphabet=ALPHABET, min_size=1, max_size=6).filter(str.strip))
-def test_find_matches_a_python_model_of_the_spec(model_book, text: str) -> None:
+def test_find_matches_a_plain_python_model_of_the_rule(model_book, text: str) -> None:
     book, model = model_book
     assert [c["name"] for c in book.find(text)] == expected_matches(model, text)

@@ -9,9 +9,10 @@ import sqlite3
 import psycopg
 import pytest
 
-from minidb.contacts.book import AddressBook, search_terms
+from minidb.contacts.model import search_terms
+from minidb.contacts.store import AddressBook
 from minidb.db import connect, load, parse
-from tests.contacts.conftest import invoke
+from tests.helpers import invoke
 
 # Enough rows that an index beats reading the table: at 30,000 PostgreSQL
 # rightly prefers a sequential scan (measured); from about 100,000 it plans
@@ -94,7 +95,7 @@ def test_the_fts5_table_stays_in_step_with_every_write(sqlite_url: str) -> None:
     for args in [("add", "Ada", "--phone", "+442083661177"), ("add", "Bob", "--email", "b@example.com"),
                  ("update", "1", "--name", "Augusta", "--no-phone"), ("update", "2", "--phone", "2025550123"),
                  ("delete", "1"), ("import", "-")]:
-        result = invoke("--db", sqlite_url, *args,
+        result = invoke("contacts", "--db", sqlite_url, *args,
                         input='[{"name": "Cy", "email": "cy@example.com"}]' if args[0] == "import" else None)
         assert result.exit_code == 0, result.stderr
     with sqlite3.connect(parse(sqlite_url).path) as conn:

@@ -6,20 +6,16 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
+from functools import partial
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.helpers import run
+
 RACERS = 8
-
-
-def contacts(*args: str, input: str | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "minidb.contacts", *args], cwd=REPO, input=input,
-                          capture_output=True, text=True, timeout=timeout)
+contacts = partial(run, "contacts")
 
 
 def test_python_dash_m_runs_the_cli(contacts_url: str) -> None:
@@ -32,8 +28,7 @@ def test_python_dash_m_runs_the_cli(contacts_url: str) -> None:
 
 def test_export_streams_vcards_with_crlf_through_a_pipe(contacts_url: str) -> None:
     contacts("--db", contacts_url, "add", "Ada")
-    exported = subprocess.run([sys.executable, "-m", "minidb.contacts", "--db", contacts_url, "export",
-                               "--format", "vcard"], cwd=REPO, capture_output=True, timeout=60)
+    exported = contacts("--db", contacts_url, "export", "--format", "vcard", text=False)
     assert exported.stdout == b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ada\r\nN:;Ada;;;\r\nEND:VCARD\r\n"
 
 

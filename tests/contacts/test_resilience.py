@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 
 from tests.harness.crash import (
-    REPO,
     assert_consistent,
     import_with_the_backend_killed_half_way,
     kill_import_half_way,
 )
+from tests.helpers import run
 
 RECORDS = 100_000
 
 
 def contacts(url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "minidb.contacts", "--db", url, *args], cwd=REPO,
-                          capture_output=True, text=True, timeout=60)
+    return run("contacts", "--db", url, *args)
 
 
 def test_an_import_killed_half_way_leaves_nothing_and_the_next_command_works(contacts_url) -> None:

@@ -1,4 +1,4 @@
-"""export and import (SPEC §2, §4): JSON, CSV and vCard, all-or-nothing,
+"""export and import: JSON, CSV and vCard, all-or-nothing,
 duplicates named on both sides, and moves between SQLite and PostgreSQL."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.contacts.conftest import invoke
+from tests.helpers import invoke, outcome
 
 DATA = Path(__file__).parent / "data"
 # Every awkward thing a name may hold, across the three formats: CSV quoting,
@@ -24,10 +24,6 @@ AWKWARD = [
     ("Zoë Ångström 👩‍💻", "", "zoë@exämple.se"),
     ("Ł" * 200, "+1 201 555 0199", ""),
 ]
-
-
-def outcome(result) -> tuple[int, str, str]:
-    return result.exit_code, result.stdout, result.stderr
 
 
 def fill(contacts) -> None:
@@ -94,8 +90,9 @@ def test_a_move_to_the_other_engine_keeps_everything_but_ids(contacts, databases
     exported = contacts("export", "--format", fmt).stdout_bytes
     path = tmp_path / f"contacts.{'vcf' if fmt == 'vcard' else fmt}"
     path.write_bytes(exported)
-    assert outcome(invoke("--db", other, "import", str(path))) == (0, "Imported 9 contacts.\n", "")
-    again = invoke("--db", other, "export", "--format", fmt).stdout_bytes
+    assert outcome(invoke("contacts", "--db", other, "import", str(path))) == (
+        0, "Imported 9 contacts.\n", "")
+    again = invoke("contacts", "--db", other, "export", "--format", fmt).stdout_bytes
     if fmt == "json":
         before, after = json.loads(exported), json.loads(again)
         assert [c["id"] for c in after] == list(range(1, 10))

@@ -7,23 +7,11 @@ from collections.abc import Callable, Iterator
 
 import psycopg
 import pytest
-from click.testing import CliRunner, Result
 
-from minidb.contacts.cli import cli as contacts_cli
-from minidb.todo.cli import cli as todo_cli
 from tests.harness import postgres
 
-CLIS = {"todo": todo_cli, "contacts": contacts_cli}
 
-
-def run_cli(app: str, url: str, *args: str, input: str | None = None,
-            env: dict[str, str] | None = None) -> Result:
-    """``python -m minidb.<app> --db URL ARGS``, in-process."""
-    return CliRunner().invoke(CLIS[app], ["--db", url, *args], input=input, env=env,
-                              prog_name=f"python -m minidb.{app}")
-
-
-def start_pair() -> Iterator[postgres.ReplicatedPair]:
+def _start_pair() -> Iterator[postgres.ReplicatedPair]:
     try:
         with postgres.replicated_pair() as pair:
             yield pair
@@ -34,7 +22,13 @@ def start_pair() -> Iterator[postgres.ReplicatedPair]:
 @pytest.fixture(scope="module")
 def pair() -> Iterator[postgres.ReplicatedPair]:
     """One primary and its synchronous standby, shared by a module's tests."""
-    yield from start_pair()
+    yield from _start_pair()
+
+
+@pytest.fixture
+def fresh_pair() -> Iterator[postgres.ReplicatedPair]:
+    """A pair of the test's own, for a test that uses it up (a failover)."""
+    yield from _start_pair()
 
 
 _names = itertools.count(1)

@@ -11,19 +11,14 @@ from __future__ import annotations
 import contextlib
 import json
 import subprocess
-import sys
 import threading
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import psycopg
 import pytest
 
-from tests.db.conftest import start_pair
 from tests.harness.postgres import ReplicatedPair
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.helpers import run, start
 
 RECORD = {
     "todo": lambda label: {"description": label, "tags": ["bulk"]},
@@ -39,8 +34,7 @@ LABEL_FIELD = {"todo": "description", "contacts": "name"}
 
 def cli(app: str, url: str, *args: str) -> subprocess.CompletedProcess[str]:
     """A real ``python -m minidb.<app> --db URL ARGS`` process, as a user runs it."""
-    return subprocess.run([sys.executable, "-m", f"minidb.{app}", "--db", url, *args], cwd=REPO,
-                          capture_output=True, text=True, timeout=60)
+    return run(app, "--db", url, *args)
 
 
 def labels(app: str, url: str) -> list[str]:
@@ -56,20 +50,12 @@ def assert_one_error_line(result: subprocess.CompletedProcess[str]) -> None:
     assert "Traceback" not in result.stderr
 
 
-@pytest.fixture
-def fresh_pair() -> Iterator[ReplicatedPair]:
-    """A pair of its own: the failover uses it up."""
-    yield from start_pair()
-
-
 class Importer:
     """A CLI import from a pipe, held open inside its transaction until told to finish."""
 
     def __init__(self, app: str, url: str, pair: ReplicatedPair) -> None:
         self.app = app
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", f"minidb.{app}", "--db", url, "import", "-"], cwd=REPO,
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.process = start(app, "--db", url, "import", "-")
         self.primary_url = pair.primary.url
 
     def write(self, count: int, start: int = 0) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+import pydoc
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from minidb.db import connect, parse
+from minidb.db.engines import PostgresEngine, SQLiteEngine
 from minidb.db.queries import Queries, QueryArgumentError, QueryLoadError, scan
 
 # Each case: SQL, the parameters the scanner must find, in order.
@@ -42,13 +45,13 @@ def test_scanner_finds_exactly_the_parameters(sql: str, params: list[str]) -> No
 
 def test_scanner_splits_statements_and_drops_a_trailing_comment() -> None:
     statements = scan("SELECT 1; SELECT ';'; -- done\n/* really */")
-    assert [s.render("sqlite").strip() for s in statements] == ["SELECT 1", "SELECT ';'"]
+    assert [SQLiteEngine().render(s.parts).strip() for s in statements] == ["SELECT 1", "SELECT ';'"]
 
 
 def test_psycopg_rendering_doubles_literal_percent_signs() -> None:
     (statement,) = scan("SELECT 5 % :n, 'a%' LIKE :p")
-    assert statement.render("postgresql") == "SELECT 5 %% %(n)s, 'a%%' LIKE %(p)s"
-    assert statement.render("sqlite") == "SELECT 5 % :n, 'a%' LIKE :p"
+    assert PostgresEngine().render(statement.parts) == "SELECT 5 %% %(n)s, 'a%%' LIKE %(p)s"
+    assert SQLiteEngine().render(statement.parts) == "SELECT 5 % :n, 'a%' LIKE :p"
 
 
 def write(tmp_path: Path, text: str, name: str = "q.sql") -> Path:
@@ -63,7 +66,7 @@ def write(tmp_path: Path, text: str, name: str = "q.sql") -> Path:
         ("-- name: a :many_rows\nSELECT 1;\n", "q.sql:1: query a has unknown kind :many_rows"),
         ("-- name: a :one\nSELECT 1; SELECT 2;\n", "q.sql:1: query a has 2 statements"),
         ("-- name: 1a :one\nSELECT 1;\n", "q.sql:1: query name '1a' is not an identifier"),
-        ("-- name: iterate :one\nSELECT 1;\n", "q.sql:1: query name iterate is taken by a method"),
+        ("-- name: query :one\nSELECT 1;\n", "q.sql:1: query name query is taken by an attribute"),
         ("SELECT 1;\n-- name: a :one\nSELECT 1;\n", "q.sql:1: SQL before the first"),
         ("-- name: a :script\nSELECT :x;\n", "q.sql:1: script a must not take parameters"),
         ("-- name: a :one\n-- only a comment\n", "q.sql:1: query a has no SQL"),
@@ -112,6 +115,12 @@ UPDATE items SET body = :body WHERE id >= :from_id;
 
 -- name: broken :one
 SELECT no_such_column FROM items WHERE id = :id;
+
+-- name: broken_many :exec
+INSERT INTO no_such_table (id) VALUES (:id);
+
+-- name: broken_rows :many
+SELECT id FROM no_such_table;
 """
 
 
@@ -140,7 +149,7 @@ def test_every_kind_on_both_drivers(items) -> None:
         assert [r["id"] for r in queries.all_items(conn)] == [1, 2, 100]
         assert [r["id"] for r in queries.like_percent(conn, n=10)] == [100]
         assert queries.rename(conn, body="x", from_id=2) == 2
-        assert [r["body"] for r in queries.iterate(conn, "all_items", batch_size=1)] == ["one", "x", "x"]
+        assert [r["body"] for r in queries.all_items.stream(conn, batch_size=1)] == ["one", "x", "x"]
 
 
 @pytest.mark.parametrize(
@@ -182,17 +191,57 @@ def test_any_text_round_trips_unchanged_as_a_parameter(items, text: str) -> None
         assert queries.body_of(conn, id=100) == text
 
 
-def test_run_many_returns_each_result_in_order(items) -> None:
+def test_many_returns_each_result_in_order(items) -> None:
     queries, db = items
     with db.transaction() as conn:
-        assert queries.run_many(conn, "add", [{"id": i, "body": f"b{i}"} for i in (5, 6, 7)]) == [None] * 3
-        assert queries.run_many(conn, "body_of", [{"id": 7}, {"id": 404}, {"id": 5}]) == ["b7", None, "b5"]
-        rows = queries.run_many(conn, "get", [{"id": 6}, {"id": 404}])
+        assert queries.add.many(conn, [{"id": i, "body": f"b{i}"} for i in (5, 6, 7)]) == [None] * 3
+        assert queries.body_of.many(conn, [{"id": 7}, {"id": 404}, {"id": 5}]) == ["b7", None, "b5"]
+        rows = queries.get.many(conn, [{"id": 6}, {"id": 404}])
         assert dict(rows[0]) == {"id": 6, "body": "b6"} and rows[1] is None
-        assert queries.run_many(conn, "get", []) == []
+        assert queries.get.many(conn, []) == []
         with pytest.raises(QueryArgumentError, match=r"missing parameter\(s\) body"):
-            queries.run_many(conn, "add", [{"id": 8, "body": "ok"}, {"id": 9}])
-        with pytest.raises(TypeError, match="run_many takes"):
-            queries.run_many(conn, "rename", [{"body": "x", "from_id": 0}])
+            queries.add.many(conn, [{"id": 8, "body": "ok"}, {"id": 9}])
     with db.transaction(write=False) as conn:
         assert queries.get(conn, id=8) is None  # the bad batch sent nothing
+
+
+def test_only_row_queries_stream_and_only_single_row_queries_batch(items) -> None:
+    queries, _ = items
+    assert hasattr(queries.all_items, "stream") and not hasattr(queries.all_items, "many")
+    for name in ("add", "body_of", "get"):
+        assert hasattr(getattr(queries, name), "many") and not hasattr(getattr(queries, name), "stream")
+    for name in ("rename", "make_table"):
+        assert not hasattr(getattr(queries, name), "many")
+        assert not hasattr(getattr(queries, name), "stream")
+
+
+def test_a_driver_error_while_streaming_or_batching_names_the_query(items) -> None:
+    queries, db = items
+    with pytest.raises(Exception) as raised, db.transaction() as conn:
+        queries.broken_many.many(conn, [{"id": 1}])
+    assert any("in query broken_many at" in note for note in raised.value.__notes__)
+    with pytest.raises(Exception) as raised, db.transaction() as conn:
+        list(queries.broken_rows.stream(conn))
+    assert any("in query broken_rows at" in note and "q.sql:" in note for note in raised.value.__notes__)
+
+
+def test_a_query_describes_itself(tmp_path: Path) -> None:
+    queries = Queries(write(tmp_path, QUERIES), "postgresql")
+    add = queries.add
+    assert add.__name__ == "add" and add.kind == "exec"
+    assert add.sql == "INSERT INTO items (id, body) VALUES (%(id)s, %(body)s)"
+    assert (add.path, add.line) == (tmp_path / "q.sql", 8)
+    assert str(inspect.signature(add)) == "(conn, /, *, id, body) -> None"
+    assert str(inspect.signature(queries.body_of)) == "(conn, /, *, id) -> Any"
+    assert str(inspect.signature(queries.all_items.stream)).startswith("(conn, /, *, batch_size=1000)")
+    assert queries.like_percent.__doc__ == (
+        "A literal '%' in a LIKE pattern and the modulo operator, on both drivers.")
+    assert Queries(tmp_path, "sqlite").add.sql == "INSERT INTO items (id, body) VALUES (:id, :body)"
+
+
+def test_help_shows_a_query_s_comment_and_parameters(tmp_path: Path) -> None:
+    queries = Queries(write(tmp_path, QUERIES), "sqlite")
+    shown = pydoc.render_doc(queries.rename, renderer=pydoc.plaintext)
+    assert "rename(conn, /, *, body, from_id) -> int" in shown
+    shown = pydoc.render_doc(queries.make_table, renderer=pydoc.plaintext)
+    assert "Two statements, no parameters" in shown

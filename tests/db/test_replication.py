@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.db.conftest import run_cli
 from tests.harness import free_port
 from tests.harness.postgres import ReplicatedPair
+from tests.helpers import invoke
 
 SEED = {
     "todo": [["add", "Buy", "milk", "--tag", "home"], ["add", "Call", "the", "plumber"]],
@@ -47,7 +47,7 @@ def seeded(pair: ReplicatedPair, pair_database: Callable[[], str], app: str) -> 
     database = pair_database()
     url = pair.url(database, target_session_attrs="read-write")
     for command in SEED[app]:
-        result = run_cli(app, url, *command)
+        result = invoke(app, "--db", url, *command)
         assert (result.exit_code, result.stderr) == (0, ""), command
     return database
 
@@ -62,7 +62,8 @@ def test_read_commands_on_a_standby_answer_as_the_primary_does(
     database = seeded(pair, pair_database, app)
     primary, standby = node_url(pair.primary.port, database), node_url(pair.standby.port, database)
     for command in READS[app]:
-        on_primary, on_standby = run_cli(app, primary, *command), run_cli(app, standby, *command)
+        on_primary = invoke(app, "--db", primary, *command)
+        on_standby = invoke(app, "--db", standby, *command)
         assert_ok(on_standby, command)
         assert on_standby.stdout == on_primary.stdout, command
 
@@ -72,21 +73,21 @@ def test_a_write_on_a_standby_fails_saying_the_server_is_read_only(
         pair: ReplicatedPair, pair_database: Callable[[], str], app: str) -> None:
     database = seeded(pair, pair_database, app)
     primary, standby = node_url(pair.primary.port, database), node_url(pair.standby.port, database)
-    before = run_cli(app, primary, "export").stdout
+    before = invoke(app, "--db", primary, "export").stdout
     for command in WRITES[app]:
-        result = run_cli(app, standby, *command, input=json.dumps(IMPORT[app]))
+        result = invoke(app, "--db", standby, *command, input=json.dumps(IMPORT[app]))
         assert result.exit_code == 1, (command, result.output)
         assert result.stderr.startswith(
             f"Error: the database server 127.0.0.1:{pair.standby.port} is read-only"), command
         assert result.stderr.count("\n") == 1 and "in a read-only transaction" not in result.stderr
         assert result.stdout == ""
-    assert run_cli(app, primary, "export").stdout == before
+    assert invoke(app, "--db", primary, "export").stdout == before
 
 
 @pytest.mark.parametrize("app", ["todo", "contacts"])
 def test_a_standby_cannot_be_given_a_schema_and_says_why(
         pair: ReplicatedPair, pair_database: Callable[[], str], app: str) -> None:
-    result = run_cli(app, node_url(pair.standby.port, pair_database()), "list")
+    result = invoke(app, "--db", node_url(pair.standby.port, pair_database()), "list")
     assert result.exit_code == 1
     assert " is read-only" in result.stderr and result.stderr.count("\n") == 1
 
@@ -99,8 +100,8 @@ def test_a_multi_host_url_sends_writes_to_the_primary_whichever_node_comes_first
     standby_first = (f"postgresql://postgres@127.0.0.1:{pair.standby.port},"
                      f"127.0.0.1:{pair.primary.port}/{database}?target_session_attrs={target}")
     for command in SEED[app]:
-        assert_ok(run_cli(app, standby_first, *command), command)
-    listed = run_cli(app, node_url(pair.standby.port, database), "list", "--json")
+        assert_ok(invoke(app, "--db", standby_first, *command), command)
+    listed = invoke(app, "--db", node_url(pair.standby.port, database), "list", "--json")
     assert len(json.loads(listed.stdout)) == 2
 
 
@@ -110,7 +111,7 @@ def test_reads_may_prefer_the_standby(
     database = seeded(pair, pair_database, app)
     prefer_standby = pair.url(database, target_session_attrs="prefer-standby")
     for command in READS[app]:
-        assert_ok(run_cli(app, prefer_standby, *command), command)
+        assert_ok(invoke(app, "--db", prefer_standby, *command), command)
 
 
 def connection_strings(pair: ReplicatedPair, database: str, tmp_path: Path) -> dict[str, tuple]:
@@ -155,14 +156,14 @@ def test_every_libpq_connection_string_works_for_every_command(
     database = pair_database()  # no schema yet: the first command migrates through the URL
     url, env = connection_strings(pair, database, tmp_path)[form]
     for command in [*SEED[app], ["list", "--json"], ["show", "2"], ["migrate", "--check"]]:
-        assert_ok(run_cli(app, url, *command, env=env), command)
-    listed = run_cli(app, node_url(pair.primary.port, database), "list", "--json")
+        assert_ok(invoke(app, "--db", url, *command, env=env), command)
+    listed = invoke(app, "--db", node_url(pair.primary.port, database), "list", "--json")
     assert len(json.loads(listed.stdout)) == 2
 
 
 def test_sslmode_require_on_a_server_without_tls_is_one_error_line(pair: ReplicatedPair) -> None:
     url = f"postgresql://postgres:Pw-9x@127.0.0.1:{pair.primary.port}/postgres?sslmode=require"
-    result = run_cli("todo", url, "list")
+    result = invoke("todo", "--db", url, "list")
     assert result.exit_code == 1
     assert result.stderr.startswith(
         f"Error: cannot connect to postgresql://postgres:***@127.0.0.1:{pair.primary.port}/")

@@ -9,21 +9,18 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from minidb.contacts.cli import cli as contacts_cli
 from minidb.db import connect, parse
-from minidb.todo.cli import cli as todo_cli
+from tests.helpers import APPS, invoke
 
-CLIS = {"todo": todo_cli, "contacts": contacts_cli}
 ENGINE_TAG = {"sqlite": "sqlite", "postgresql": "pg"}
 # A column each schema has today, which a newer minidb might well rename.
 RENAMED_COLUMN = {"todo": ("tasks", "description"), "contacts": ("contacts", "name")}
 
 
 def run(app: str, url: str, *args: str, input: str | None = None) -> Result:
-    return CliRunner().invoke(CLIS[app], ["--db", url, *args], input=input,
-                              prog_name=f"python -m minidb.{app}")
+    return invoke(app, "--db", url, *args, input=input)
 
 
 def upgrade_as_a_newer_minidb_would(url: str, app: str, migration_id: str) -> None:
@@ -37,7 +34,7 @@ def upgrade_as_a_newer_minidb_would(url: str, app: str, migration_id: str) -> No
                      (f"hash-of-{migration_id}", migration_id))
 
 
-@pytest.mark.parametrize("app", CLIS)
+@pytest.mark.parametrize("app", APPS)
 def test_a_database_upgraded_by_a_newer_minidb_is_refused_by_every_command(
         new_database: Callable[..., str], engine: str, app: str) -> None:
     url = new_database(app)
@@ -104,7 +101,7 @@ def login_role(admin_sql: Callable[..., None]) -> Iterator[Callable[[str], str]]
         admin_sql("postgres", f"DROP ROLE {role}")
 
 
-@pytest.mark.parametrize("app", CLIS)
+@pytest.mark.parametrize("app", APPS)
 def test_a_role_that_may_not_create_the_schema_is_told_why(
         databases, login_role: Callable[[str], str], app: str) -> None:
     url = login_role(databases.new("postgresql", app, migrated=False))
@@ -116,7 +113,7 @@ def test_a_role_that_may_not_create_the_schema_is_told_why(
     assert result.stderr.count("\n") == 1
 
 
-@pytest.mark.parametrize("app", CLIS)
+@pytest.mark.parametrize("app", APPS)
 def test_the_privileges_the_readme_names_are_enough(
         databases, login_role: Callable[[str], str], admin_sql: Callable[..., None],
         app: str) -> None:

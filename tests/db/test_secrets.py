@@ -6,12 +6,11 @@ import os
 from collections.abc import Iterator
 
 import pytest
-from click.testing import CliRunner
+from click.testing import Result
 
-from minidb.contacts.cli import cli as contacts_cli
 from minidb.db import InvalidURL, parse, redact
-from minidb.todo.cli import cli as todo_cli
 from tests.harness import free_port
+from tests.helpers import invoke
 
 SECRET = "TopSecretPW"
 
@@ -41,9 +40,9 @@ UNREACHABLE = [
     "host=127.0.0.1 port={port} user=alice password={pw} dbname=db",
 ]
 
-APPS = {
-    "todo": (todo_cli, ("TODO_DATABASE_URL",)),
-    "contacts": (contacts_cli, ("CONTACTS_DATABASE_URL", "DATABASE_URL")),
+URL_VARIABLES = {
+    "todo": ("TODO_DATABASE_URL",),
+    "contacts": ("CONTACTS_DATABASE_URL", "DATABASE_URL"),
 }
 
 
@@ -56,8 +55,8 @@ def environ() -> Iterator[dict[str, str]]:
     os.environ.update(saved)
 
 
-def run(app: str, args: list[str]):
-    return CliRunner().invoke(APPS[app][0], args, prog_name=f"python -m minidb.{app}")
+def run(app: str, args: list[str]) -> Result:
+    return invoke(app, *args)
 
 
 def assert_one_safe_error(result, code: int) -> None:
@@ -75,18 +74,18 @@ def test_a_malformed_url_is_refused_without_its_password(url: str) -> None:
     assert "***" in str(raised.value)
 
 
-@pytest.mark.parametrize("app", APPS)
+@pytest.mark.parametrize("app", URL_VARIABLES)
 @pytest.mark.parametrize("url", MALFORMED)
 def test_no_cli_prints_the_password_of_a_malformed_url(app: str, url: str, environ) -> None:
     assert_one_safe_error(run(app, ["--db", url, "list"]), 2)
-    for variable in APPS[app][1]:
+    for variable in URL_VARIABLES[app]:
         environ[variable] = url
         assert_one_safe_error(run(app, ["list"]), 2)
         assert_one_safe_error(run(app, ["migrate", "--check"]), 2)
         del environ[variable]
 
 
-@pytest.mark.parametrize("app", APPS)
+@pytest.mark.parametrize("app", URL_VARIABLES)
 @pytest.mark.parametrize("template", UNREACHABLE)
 def test_no_cli_prints_the_password_of_an_unreachable_server(app: str, template: str) -> None:
     url = template.format(pw=SECRET, port=free_port())

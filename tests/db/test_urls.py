@@ -1,4 +1,4 @@
-"""Database URLs (SPEC §1) and connecting to them."""
+"""Database URLs: the forms minidb takes, how it shows them, and connecting to them."""
 
 from __future__ import annotations
 

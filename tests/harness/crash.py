@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterable
-from pathlib import Path
 
 from minidb.db import connect, parse
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.helpers import start
 
 
 def kill_import_half_way(app: str, url: str, records: Iterable[dict]) -> None:
@@ -23,9 +19,7 @@ def kill_import_half_way(app: str, url: str, records: Iterable[dict]) -> None:
     inside its one transaction, and waits for the rest of the array, which
     never comes.
     """
-    child = subprocess.Popen([sys.executable, "-m", f"minidb.{app}", "--db", url, "import", "-"],
-                             cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
+    child = start(app, "--db", url, "import", "-")
     assert child.stdin is not None and child.stderr is not None
     child.stdin.write("[\n")
     for record in records:
@@ -62,9 +56,7 @@ def import_with_the_backend_killed_half_way(app: str, url: str, admin_url: str,
 
     records = list(records)
     half = len(records) // 2
-    child = subprocess.Popen([sys.executable, "-m", f"minidb.{app}", "--db", url, "import", "-"],
-                             cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
+    child = start(app, "--db", url, "import", "-")
     assert child.stdin is not None and child.stderr is not None
     child.stdin.write("[\n" + "".join(json.dumps(r) + ",\n" for r in records[:half]))
     child.stdin.flush()

@@ -5,7 +5,7 @@ Which server, in order of preference:
 1. ``TEST_MONGODB_URI``, if set: an existing server the developer chose.
    Only databases named ``minidb_test_*`` are created there, and each is
    dropped after its test. ``MONGODB_URI`` is never used: it may name
-   somebody's real data (SPEC §6).
+   somebody's real data, which the tests must never touch.
 2. ``mongod`` on PATH, started on a free port with its data in a temp dir.
 3. FerretDB 1.24 with its SQLite backend, from ``<repo>/.cache/bin``, built
    there with the Go toolchain the first time (minidb/notes/ferretdb.py, the

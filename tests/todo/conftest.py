@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from minidb.todo.cli import cli
+from tests.helpers import invoke, json_of
 
 
 @pytest.fixture
@@ -18,11 +17,9 @@ def todo_url(new_database: Callable[..., str]) -> str:
 @pytest.fixture
 def todo(todo_url: str) -> Callable[..., Result]:
     """Run ``python -m minidb.todo --db <fresh database> ARGS`` in-process."""
-    runner = CliRunner()
 
     def run(*args: str, input: str | None = None, db: str | None = None) -> Result:
-        return runner.invoke(cli, ["--db", db or todo_url, *args], input=input,
-                             prog_name="python -m minidb.todo")
+        return invoke("todo", "--db", db or todo_url, *args, input=input)
 
     return run
 
@@ -30,11 +27,4 @@ def todo(todo_url: str) -> Callable[..., Result]:
 @pytest.fixture
 def todo_json(todo: Callable[..., Result]) -> Callable[..., Any]:
     """Run a command with --json, check it succeeded quietly, and parse stdout."""
-
-    def run(*args: str) -> Any:
-        result = todo(*args, "--json")
-        assert result.exit_code == 0, result.stderr
-        assert result.stderr == ""
-        return json.loads(result.stdout)
-
-    return run
+    return lambda *args: json_of(todo(*args, "--json"))

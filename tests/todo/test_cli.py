@@ -1,4 +1,4 @@
-"""The to-do CLI, command by command, as SPEC §2-3 describes it. Every test
+"""The to-do CLI, command by command, with the conventions both CLIs share. Every test
 runs on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
@@ -8,6 +8,8 @@ import re
 import uuid
 
 import pytest
+
+from tests.helpers import invoke
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z$")
 
@@ -259,6 +261,8 @@ SURROGATE = "contains a lone surrogate (U+D800 at character 2), which is not tex
         (["edit", "1", "--description", "a\ud800"], f"description {SURROGATE}"),
         (["edit", "1", "--tag", "a\udcff"], f"tag {NOT_UTF8}"),
         (["list", "--search", "a\x00"], f"search text {NUL}"),
+        # Refused before the listing starts: not even the array's '[' is printed.
+        (["list", "--search", "a\x00", "--json"], f"search text {NUL}"),
     ],
 )
 def test_nul_and_lone_surrogates_are_refused_in_every_text_on_both_engines(todo, todo_json, args,
@@ -276,25 +280,17 @@ def test_json_output_is_utf8_and_nothing_else(todo) -> None:
 
 
 def test_the_default_database_is_in_the_data_dir(tmp_path, monkeypatch) -> None:
-    from click.testing import CliRunner
-
-    from minidb.todo.cli import cli
-
     monkeypatch.setenv("MINIDB_DATA_DIR", str(tmp_path / "data"))
-    result = CliRunner().invoke(cli, ["add", "x"])
+    result = invoke("todo", "add", "x")
     assert result.exit_code == 0, result.stderr
     assert (tmp_path / "data" / "todo.db").is_file()
 
 
 def test_todo_database_url_is_used_when_there_is_no_db_option(tmp_path, monkeypatch) -> None:
-    from click.testing import CliRunner
-
-    from minidb.todo.cli import cli
-
     monkeypatch.setenv("TODO_DATABASE_URL", f"sqlite:///{tmp_path}/env.db")
-    assert CliRunner().invoke(cli, ["add", "x"]).exit_code == 0
+    assert invoke("todo", "add", "x").exit_code == 0
     assert (tmp_path / "env.db").is_file()
-    result = CliRunner().invoke(cli, ["--db", f"sqlite:///{tmp_path}/opt.db", "list", "--json"])
+    result = invoke("todo", "--db", f"sqlite:///{tmp_path}/opt.db", "list", "--json")
     assert result.stdout == "[]\n"  # --db wins over the variable
     assert (tmp_path / "opt.db").is_file()
 

@@ -18,7 +18,7 @@ import pytest
 
 from minidb.db import connect, parse
 from minidb.imports import CHUNK_SIZE, ImportPolicy, csv_records, json_records
-from minidb.todo.tasks import TaskList
+from minidb.todo.store import TaskList
 
 
 def uid(n: int) -> str:

@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
 from tests.harness import free_port
+from tests.helpers import run
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-def todo(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "minidb.todo", *args], cwd=REPO,
-                          capture_output=True, text=True, timeout=timeout)
+todo = partial(run, "todo")
 
 
 def test_python_dash_m_runs_the_cli(todo_url: str) -> None:
@@ -28,8 +23,7 @@ def test_python_dash_m_runs_the_cli(todo_url: str) -> None:
 
 
 def test_an_argument_that_is_not_utf8_is_refused_with_exit_2(todo_url: str) -> None:
-    result = subprocess.run([sys.executable, "-m", "minidb.todo", "--db", todo_url, "add", b"caf\xe9"],
-                            cwd=REPO, capture_output=True, text=True, timeout=60)
+    result = todo("--db", todo_url, "add", b"caf\xe9")
     assert (result.returncode, result.stdout, result.stderr) == (
         2, "", "Error: description is not UTF-8 text (byte 0xE9 at character 4)\n")
 

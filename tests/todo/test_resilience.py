@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from functools import partial
 
 from tests.harness.crash import (
     assert_consistent,
@@ -11,9 +12,10 @@ from tests.harness.crash import (
     kill_import_half_way,
 )
 from tests.harness.postgres import database_url, running_cluster
-from tests.todo.test_processes import todo
+from tests.helpers import run
 
 RECORDS = 100_000
+todo = partial(run, "todo")
 
 
 def test_an_import_killed_half_way_leaves_nothing_and_the_next_command_works(todo_url) -> None:

@@ -1,4 +1,4 @@
-"""export and import (SPEC §2-3): streamed, exact, all-or-nothing."""
+"""export and import: streamed, exact, all-or-nothing."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 import pytest
 
 from minidb.errors import plural
+from tests.helpers import invoke
 
 
 def refused(*lines: str) -> str:
@@ -127,12 +128,8 @@ def test_a_large_import_is_one_transaction_and_streams(todo, todo_json, tmp_path
 @pytest.mark.parametrize(("source", "target"), [("sqlite", "postgresql"), ("postgresql", "sqlite")])
 @pytest.mark.parametrize("fmt", ["json", "csv"])
 def test_moving_between_engines_keeps_every_field(databases, tmp_path, source, target, fmt) -> None:
-    from click.testing import CliRunner
-
-    from minidb.todo.cli import cli
-
     def run(url: str, *args: str):
-        result = CliRunner().invoke(cli, ["--db", url, *args])
+        result = invoke("todo", "--db", url, *args)
         assert result.exit_code == 0, result.stderr
         return result.stdout
 
@@ -238,15 +235,11 @@ def test_timestamps_and_dates_from_year_1_to_9999_read_back_exactly(todo, todo_u
 def test_a_sqlite_database_with_a_3_digit_year_written_by_an_older_minidb_reads_again(databases) -> None:
     import sqlite3
 
-    from click.testing import CliRunner
-
-    from minidb.todo.cli import cli
-
     url = databases.new("sqlite", "todo")
     with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
         conn.execute("INSERT INTO tasks (uid, description, search_key, completed, created_at) "
                      "VALUES ('0b5c9d3e-0000-4000-8000-000000000001', 'old', 'old', 0, "
                      "'999-01-01T00:00:00.000000Z')")
-    result = CliRunner().invoke(cli, ["--db", url, "export"])
+    result = invoke("todo", "--db", url, "export")
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)[0]["created_at"] == "0999-01-01T00:00:00Z"

@@ -61,9 +61,9 @@ def test_upgrading_a_populated_database_keeps_every_row_and_gives_each_a_distinc
         old = load("before_uid", db.engine, root=SQL)
         assert applied(db) == {m for m in available("todo", db.engine) if m.endswith("_0001_initial")}
         with db.transaction() as conn:
-            ids = old.run_many(conn, "insert_task", old_rows(1500))
-            old.run_many(conn, "insert_tag", [{"name": "home"}, {"name": "work"}])
-            old.run_many(conn, "link_tag", [{"task_id": i, "name": name} for i in ids[::7]
+            ids = old.insert_task.many(conn, old_rows(1500))
+            old.insert_tag.many(conn, [{"name": "home"}, {"name": "work"}])
+            old.link_tag.many(conn, [{"task_id": i, "name": name} for i in ids[::7]
                                             for name in ("home", "work")])
         with db.transaction() as conn:
             before = [dict(row) for row in old.all_tasks(conn)]
@@ -86,7 +86,7 @@ def test_an_upgraded_database_goes_on_working(new_database, todo) -> None:
     with connect(parse(url)) as db:
         old = load("before_uid", db.engine, root=SQL)
         with db.transaction() as conn:
-            old.run_many(conn, "insert_task", old_rows(2))
+            old.insert_task.many(conn, old_rows(2))
     # The first command upgrades it; the old tasks export with their new uids.
     assert todo("add", "new", db=url).exit_code == 0
     tasks = json.loads(todo("export", db=url).stdout)

@@ -1,5 +1,5 @@
 -- The contacts schema on SQLite. TIMESTAMP is declared so sqlite3 converts
--- it back (see minidb/db/connection.py); AUTOINCREMENT so ids are never reused.
+-- it back (see minidb/db/engines/sqlite.py); AUTOINCREMENT so ids are never reused.
 --
 -- name_key and email_key are case-folded in Python (str.casefold), not with
 -- SQLite's lower(), which folds ASCII only: 'ZOË' and 'zoë' must meet, and

@@ -29,7 +29,7 @@ CREATE TABLE task_tags (
 -- The tag filter: from a tag to its tasks.
 CREATE INDEX task_tags_by_tag ON task_tags (tag_id, task_id);
 
--- The list order (SPEC §3): status, due date with undated last, priority
+-- The list order: status, due date with undated last, priority
 -- rank with none last, id. The list query orders by these same expressions.
 CREATE INDEX tasks_list_order ON tasks (
     completed,

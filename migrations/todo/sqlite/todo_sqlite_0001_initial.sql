@@ -1,6 +1,6 @@
 -- The to-do schema on SQLite: tasks, tags, and the link between them.
 -- TIMESTAMP and DATE are declared so sqlite3 converts them back (see
--- minidb/db/connection.py); AUTOINCREMENT so ids are never reused.
+-- minidb/db/engines/sqlite.py); AUTOINCREMENT so ids are never reused.
 
 CREATE TABLE tasks (
     id           INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -31,7 +31,7 @@ CREATE TABLE task_tags (
 -- The tag filter: from a tag to its tasks.
 CREATE INDEX task_tags_by_tag ON task_tags (tag_id, task_id);
 
--- The list order (SPEC §3): status, due date with undated last, priority
+-- The list order: status, due date with undated last, priority
 -- rank with none last, id. The list query orders by these same expressions.
 CREATE INDEX tasks_list_order ON tasks (
     completed,

@@ -1,4 +1,4 @@
-"""The contacts domain below the CLI: parsing, search terms, vCard preference."""
+"""The contacts rules below the CLI: parsing, search terms, vCard preference; conflict messages."""
 
 from __future__ import annotations
 
@@ -6,13 +6,8 @@ import io
 
 import pytest
 
-from minidb.contacts.book import (
-    AddressBook,
-    parse_email,
-    parse_phone,
-    parse_region,
-    search_terms,
-)
+from minidb.contacts.model import parse_email, parse_phone, parse_region, search_terms
+from minidb.contacts.store import AddressBook
 from minidb.contacts.vcards import read_cards
 from minidb.db import connect, parse
 from minidb.errors import Conflict, InvalidInput
