@@ -35,6 +35,7 @@ def import_tasks(db: Database, queries: Queries, candidates: Iterable[Candidate]
     run: ImportRun[Any] = ImportRun(policy, NOUN)
     try:
         with db.transaction() as conn:
+            db.adapter.prepare_bulk_write(conn)
             last_id = queries.last_task_id(conn)
             for chunk in run.chunks(candidates, validate):
                 _store_chunk(queries, conn, run, chunk, last_id)

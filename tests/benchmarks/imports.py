@@ -44,8 +44,9 @@ from tests.benchmarks.common import (
 )
 
 TITLE = "5. Imports: 100,000 tasks with uids and conflict checks"
-#: main just before issue 9 (stable uids, conflict policies): the code path to beat.
-BASELINE_COMMIT = "31ddb76"
+#: main just before issue 9's imports branch (stable uids, conflict policies):
+#: the code path to beat, with the same engine adapters and query module.
+BASELINE_COMMIT = "7d5db60"
 GOAL = 1.10
 TAGS = ("home", "work", "errand", "call")
 

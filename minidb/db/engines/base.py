@@ -76,6 +76,10 @@ class Engine(ABC):
                name: str) -> Iterator[Any]:
         """The rows of a query, read ``batch_size`` at a time rather than all at once."""
 
+    @abstractmethod
+    def prepare_bulk_write(self, conn: Any) -> None:
+        """Ready ``conn`` for a transaction that writes many rows (an import)."""
+
     # --- schema
 
     @abstractmethod

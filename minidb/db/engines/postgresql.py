@@ -92,6 +92,10 @@ class PostgresEngine(Engine):
                 results.append(fetch(cursor))
             return results
 
+    def prepare_bulk_write(self, conn: Any) -> None:
+        # Nothing: the buffers that matter are the server's, sized by its administrator.
+        pass
+
     def stream(self, conn: Any, sql: str, params: Mapping[str, Any], batch_size: int,
                name: str) -> Iterator[Any]:
         # A server-side cursor, so it must run inside a transaction (every command has one).
