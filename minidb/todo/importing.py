@@ -90,10 +90,10 @@ def _store_chunk(q: Queries, conn: Any, run: ImportRun[Any], chunk: list[Item[An
 
 
 def _tag_new(q: Queries, conn: Any, tasks: list[Any]) -> None:
-    """Tag tasks just added, found by uid: no ids needed, so every statement is batched."""
+    """Tag tasks just added, found by uid: one statement for the chunk, no ids needed."""
     if _add_tags(q, conn, tasks):
-        q.link_imported_tag.many(conn, [{"uid": task.uid, "name": tag}
-                                               for task in tasks for tag in task.tags])
+        q.link_imported_tags(conn, pairs=json.dumps([[task.uid, tag] for task in tasks
+                                                     for tag in task.tags]))
 
 
 def _tag(q: Queries, conn: Any, tasks: list[tuple[int, Any]]) -> None:
