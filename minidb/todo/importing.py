@@ -90,10 +90,19 @@ def _store_chunk(q: Queries, conn: Any, run: ImportRun[Any], chunk: list[Item[An
 
 
 def _tag_new(q: Queries, conn: Any, tasks: list[Any]) -> None:
-    """Tag tasks just added, found by uid: one statement for the chunk, no ids needed."""
-    if _add_tags(q, conn, tasks):
+    """Tag tasks just added, found by uid: no ids needed.
+
+    On a server, one set-based statement for the chunk (its pairs as one
+    JSON parameter); on SQLite, a statement a pair, run in one executemany.
+    """
+    if not _add_tags(q, conn, tasks):
+        return
+    if q.engine.set_statements_for_batches:
         q.link_imported_tags(conn, pairs=json.dumps([[task.uid, tag] for task in tasks
                                                      for tag in task.tags]))
+    else:
+        q.link_imported_tag.many(conn, [{"uid": task.uid, "name": tag}
+                                        for task in tasks for tag in task.tags])
 
 
 def _tag(q: Queries, conn: Any, tasks: list[tuple[int, Any]]) -> None:

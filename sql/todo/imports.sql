@@ -20,6 +20,13 @@ DELETE FROM task_tags WHERE task_id = :task_id;
 
 -- name: add_imported_task :exec
 -- insert_task without RETURNING: a batch of these runs as one executemany,
--- and the import needs no ids (link_imported_tags finds each task by its uid).
+-- and the import needs no ids (the tags find each task by its uid).
 INSERT INTO tasks (uid, description, search_key, completed, priority, due, created_at, completed_at)
 VALUES (:uid, :description, :search_key, :completed, :priority, :due, :created_at, :completed_at);
+
+-- name: link_imported_tag :exec
+-- Tag the task with this uid, one pair a statement: how SQLite tags an
+-- import's chunk (see link_imported_tags for PostgreSQL).
+INSERT INTO task_tags (task_id, tag_id)
+SELECT t.id, g.id FROM tasks t, tags g WHERE t.uid = :uid AND g.name = :name
+ON CONFLICT DO NOTHING;

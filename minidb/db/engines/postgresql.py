@@ -38,6 +38,7 @@ def _sqlstate(error: BaseException) -> str:
 
 class PostgresEngine(Engine):
     name = "postgresql"
+    set_statements_for_batches = True
 
     def connect(self, url: DatabaseURL) -> Any:
         import psycopg
