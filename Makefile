@@ -25,10 +25,10 @@ lint: install
 	$(BIN)/ruff check .
 
 bench: install
-	$(BIN)/python -m tests.benchmarks
+	$(BIN)/python -m bench
 
 soak: install
-	$(BIN)/python -m tests.soak
+	$(BIN)/python -m bench.soak
 
 # The notes API and web UI on http://127.0.0.1:5000 with a local FerretDB (the
 # test suite's build, made on first use) unless MONGODB_URI is set; Ctrl-C stops.

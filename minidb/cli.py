@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -20,18 +19,18 @@ from typing import IO, Any, TypeVar
 import click
 
 from minidb.db import Database, InvalidURL, connect, engine_of_error, ensure_schema, parse, redact
-from minidb.errors import DatabaseUnavailable, MinidbError
+from minidb.errors import DatabaseUnavailable
 from minidb.errors import one_line as _one_line
+from minidb.failures import FAILURE, USAGE_ERROR, Failure, ReportsFailures, first_line, silence_stdout
 from minidb.formats import write_json_array
 from minidb.progress import counted
 from minidb.records import Change, Record, RecordStore
 
-USAGE_ERROR = 2
-FAILURE = 1
 
-
-class App(click.Group):
+class App(ReportsFailures, click.Group):
     """A click group whose every error is one ``Error:`` line with the right exit status."""
+
+    interrupted = "interrupted; nothing was changed by the unfinished command"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # A command is required, even where the group runs without one to show its help.
@@ -64,35 +63,28 @@ class App(click.Group):
             sys.exit(code)
         return code
 
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except (click.ClickException, click.exceptions.Exit, click.Abort):
-            raise
-        except MinidbError as error:
-            raise _Failure(str(error), error.exit_code, error.details) from None
-        except InvalidURL as error:
-            raise _Failure(str(error), USAGE_ERROR) from None
-        except DatabaseUnavailable as error:
-            raise _Failure(str(error), FAILURE) from None
-        except BrokenPipeError:
-            # click would turn it into exit 1 with stdout half-closed.
-            raise _PipeClosed from None
-        except KeyboardInterrupt:
-            raise _Failure("interrupted; nothing was changed by the unfinished command", 130) from None
-        except Exception as error:
-            if os.environ.get("MINIDB_DEBUG"):
-                import traceback  # only when debugging: keeps start-up lean
+    def failure(self, error: Exception, ctx: click.Context) -> Failure:
+        if isinstance(error, InvalidURL):
+            return Failure(str(error), USAGE_ERROR)
+        if isinstance(error, DatabaseUnavailable):
+            return Failure(str(error), FAILURE)
+        return super().failure(error, ctx)
 
-                traceback.print_exc()
-            raise _Failure(_describe(error, ctx), FAILURE) from None
+    def describe_unexpected(self, error: Exception, ctx: click.Context) -> str:
+        """Says which database failed (its URL without the password) and whether the connection was lost."""
+        engine = engine_of_error(error)
+        if engine is None:
+            return super().describe_unexpected(error, ctx)
+        url = getattr(ctx.obj, "url", None)
+        where = f" ({redact(url)})" if url else ""
+        if engine.is_connection_lost(error):
+            return f"lost the connection to the database{where}: {first_line(error)}"
+        return f"database error{where}: {first_line(error)}"
 
-
-class _Failure(click.ClickException):
-    def __init__(self, message: str, exit_code: int, details: Sequence[str] = ()) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
-        self.details = details
+    def pipe_closed(self) -> Exception:
+        # Ended in main(), with the status a shell gives a program SIGPIPE ended;
+        # click would turn it into exit 1 with stdout half-closed.
+        return _PipeClosed()
 
 
 class _PipeClosed(Exception):
@@ -104,17 +96,8 @@ PIPE_CLOSED = 128 + 13
 
 
 def _pipe_closed() -> int:
-    """End quietly, as a Unix tool does when its reader goes away.
-
-    Python's own final flush of stdout must not meet the closed pipe
-    either, so stdout is pointed at /dev/null.
-    """
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-    except (OSError, ValueError):
-        pass
+    """End quietly, as a Unix tool does when its reader goes away."""
+    silence_stdout()
     return PIPE_CLOSED
 
 
@@ -124,23 +107,6 @@ def _fail(message: str, code: int, details: Sequence[str] = ()) -> int:
     for line in details:
         click.echo(_one_line(line), err=True)
     return code
-
-
-def _describe(error: Exception, ctx: click.Context) -> str:
-    """A one-line, password-free account of an unexpected failure."""
-    url = getattr(ctx.obj, "url", None)
-    where = f" ({redact(url)})" if url else ""
-    engine = engine_of_error(error)
-    if engine is None:
-        return f"unexpected {type(error).__name__}: {_first_line(error)}"
-    if engine.is_connection_lost(error):
-        return f"lost the connection to the database{where}: {_first_line(error)}"
-    return f"database error{where}: {_first_line(error)}"
-
-
-def _first_line(error: Exception) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
 
 
 def show_help_without_command(ctx: click.Context) -> None:

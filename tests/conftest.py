@@ -25,6 +25,8 @@ from tests.harness import postgres
 if TYPE_CHECKING:
     import psycopg
 
+    from tests.harness.mongo import MongoServer
+
 USER_SETTINGS = ("TODO_DATABASE_URL", "CONTACTS_DATABASE_URL", "DATABASE_URL", "MONGODB_URI",
                  "NOTES_API_TOKEN", "CONTACTS_DEFAULT_REGION", "MINIDB_DATA_DIR", "XDG_DATA_HOME")
 PREFIX = "minidb_test_"
@@ -127,6 +129,16 @@ def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
 def postgres_server(databases: Databases) -> str:
     """A superuser URL of the test server (for tests that make their own databases)."""
     return databases.server()
+
+
+@pytest.fixture(scope="session")
+def mongo() -> Iterator[MongoServer]:
+    """One MongoDB wire-protocol server for the session (tests/harness/mongo.py), started on first use."""
+    # Imported here: pymongo and the notes app stay out of runs that need no server.
+    from tests.harness.mongo import mongo_server
+
+    with mongo_server() as server:
+        yield server
 
 
 @pytest.fixture(params=ENGINES)

@@ -7,14 +7,12 @@ documents exactly.
 Like the to-do and contacts CLIs, every failure is one ``Error:`` line on
 stderr with exit status 1 (the operation failed: the database is
 unreachable, an id already exists) or 2 (bad input or usage), never a
-traceback: commands raise minidb.errors exceptions and NotesCommand prints
-them.
+traceback: commands raise minidb.errors exceptions and NotesCommand reports
+them through minidb.failures, as the other CLIs do.
 """
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Iterator
 from typing import IO, Any
 
@@ -22,7 +20,8 @@ import click
 from flask import Flask
 from pymongo.errors import PyMongoError
 
-from minidb.errors import InvalidInput, MinidbError, one_line
+from minidb.errors import InvalidInput, MinidbError
+from minidb.failures import FAILURE, USAGE_ERROR, Failure, ReportsFailures
 from minidb.imports import (
     Candidate,
     ImportPolicy,
@@ -40,19 +39,9 @@ from minidb.notes.repository import NoteRepository
 from minidb.progress import counted
 
 BATCH_SIZE = 500
-FAILED = 1
-USAGE = 2
 
 
-class CommandFailed(click.ClickException):
-    """Printed by click as one ``Error: <message>`` line; exits with ``exit_code``."""
-
-    def __init__(self, message: str, exit_code: int) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
-
-
-class NotesCommand(click.Command):
+class NotesCommand(ReportsFailures):
     """A command whose every failure, usage errors included, is one ``Error:`` line."""
 
     def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
@@ -62,40 +51,18 @@ class NotesCommand(click.Command):
         except click.UsageError as error:
             path = error.ctx.command_path if error.ctx else info_name
             message = f"{error.format_message().rstrip('.')} (see '{path} --help')"
-            raise CommandFailed(message, USAGE) from None
+            raise Failure(message, USAGE_ERROR) from None
 
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except (click.ClickException, click.exceptions.Exit, click.Abort):
-            raise
-        except MinidbError as error:
-            raise CommandFailed(str(error), error.exit_code) from None
-        except PyMongoError as error:
-            raise CommandFailed(_database_failure(error), FAILED) from None
-        except BrokenPipeError:
-            # `flask export | head` closed the pipe: not an error worth a line.
-            _silence_stdout()
-            raise click.exceptions.Exit(FAILED) from None
-        except KeyboardInterrupt:
-            raise CommandFailed("interrupted", 130) from None
-        except Exception as error:
-            first_line = (str(error).strip().splitlines() or [""])[0]
-            raise CommandFailed(f"unexpected {type(error).__name__}: {first_line}", FAILED) from None
+    def failure(self, error: Exception, ctx: click.Context) -> Failure:
+        if isinstance(error, PyMongoError):
+            return Failure(_database_failure(error), FAILURE)
+        return super().failure(error, ctx)
 
 
 def _database_failure(error: PyMongoError) -> str:
     if is_unavailable(error):
         return f"cannot reach the notes database: {describe(error)}"
     return f"database error: {describe(error)}"
-
-
-def _silence_stdout() -> None:
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
-        pass
 
 
 def _repository() -> NoteRepository:
@@ -170,12 +137,8 @@ def register_commands(app: Flask) -> None:
         policy = ImportPolicy(on_conflict=on_conflict, skip_invalid=skip_invalid)
         try:
             run = import_notes(repository, file, policy)
-        except ImportRefused as error:
-            # The Error: line, then one line per bad line or conflict.
-            click.echo(f"Error: {file.name}: {one_line(str(error))}", err=True)
-            for line in error.details:
-                click.echo(one_line(line), err=True)
-            raise click.exceptions.Exit(error.exit_code) from None
+        except ImportRefused as error:  # the Error: line, then each bad line or conflict
+            raise ImportRefused(f"{file.name}: {error}", list(error.details), error.exit_code) from None
         except InvalidInput as error:  # the file as a whole
             raise InvalidInput(f"{file.name}: {error}; nothing was imported") from None
         except PartialImport as error:

@@ -1,6 +1,6 @@
 """Fixtures for the notes API tests, in the style of Flask's tutorial.
 
-One wire-protocol server per test session (tests/harness/mongo.py); every
+One wire-protocol server per test session (``mongo``, in tests/conftest.py); every
 test gets its own fresh ``minidb_test_*`` database, dropped afterwards, so
 tests neither see each other's notes nor touch a database named by the
 user's own MONGODB_URI.
@@ -16,13 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
 from minidb.notes import close_app, create_app
-from tests.harness.mongo import MongoServer, mongo_server, new_database_name
-
-
-@pytest.fixture(scope="session")
-def mongo() -> Iterator[MongoServer]:
-    with mongo_server() as server:
-        yield server
+from tests.harness.mongo import MongoServer, new_database_name
 
 
 @pytest.fixture

@@ -1,4 +1,7 @@
-"""Every row of SPEC §5, through Flask's test client against the real server."""
+"""Each route of the notes API answers with its status, headers and body: POST 201 with
+Location and ETag, GET the note with its ETag, the list newest first (20 by default), PUT
+replaces, PATCH changes only what it is given, DELETE 204; through Flask's test client
+against the real server."""
 
 from __future__ import annotations
 

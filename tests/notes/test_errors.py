@@ -1,4 +1,6 @@
-"""Every error is application/problem+json, with the status SPEC §5 names."""
+"""Every error is an application/problem+json document with its status: 400 malformed JSON,
+404 unknown note or path, 405 wrong method (with Allow), 413 body over 1 MiB, 415 not JSON,
+422 an invalid note (every field's error at once), 500 an unexpected failure, without internals."""
 
 from __future__ import annotations
 

@@ -229,6 +229,24 @@ class Page:
         self.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
+def fresh_page(chromium: webdriver.Chrome, base: str) -> Page:
+    """A blank tab with no storage for ``base``'s origin, a desktop-sized window and empty logs."""
+    chromium.get("about:blank")
+    chromium.execute_cdp_cmd("Storage.clearDataForOrigin", {"origin": base, "storageTypes": "all"})
+    chromium.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    page = Page(chromium, base)
+    page.drain_logs()
+    page.console.clear()
+    page.network.clear()
+    return page
+
+
+def assert_no_script_errors(page: Page) -> None:
+    """The page logged no JavaScript error and no CSP violation (network errors allowed)."""
+    errors = page.console_errors(including_network=False)
+    assert errors == [], f"the page logged errors: {errors}"
+
+
 def settle(seconds: float = 0.3) -> None:
     """A pause for things that must *not* happen (a request, a dialog) to have had their chance."""
     time.sleep(seconds)

@@ -21,7 +21,7 @@ from selenium import webdriver
 from minidb.notes.repository import COLLECTION
 from tests.harness.mongo import MongoServer, new_database_name
 from tests.notes.helpers import request
-from tests.notes.web.browser import BrowserMissing, Page, start_chromium
+from tests.notes.web.browser import BrowserMissing, Page, assert_no_script_errors, fresh_page, start_chromium
 from tests.notes.web.server import WebServer, web_server
 
 
@@ -52,22 +52,6 @@ def server(web_uri: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[W
 def notes_collection(web_uri: str) -> Iterator[Any]:
     with MongoClient(web_uri) as client:
         yield client.get_default_database()[COLLECTION]
-
-
-def fresh_page(chromium: webdriver.Chrome, base: str) -> Page:
-    chromium.get("about:blank")
-    chromium.execute_cdp_cmd("Storage.clearDataForOrigin", {"origin": base, "storageTypes": "all"})
-    chromium.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
-    page = Page(chromium, base)
-    page.drain_logs()
-    page.console.clear()
-    page.network.clear()
-    return page
-
-
-def assert_no_script_errors(page: Page) -> None:
-    errors = page.console_errors(including_network=False)
-    assert errors == [], f"the page logged errors: {errors}"
 
 
 @pytest.fixture

@@ -10,8 +10,7 @@ import pytest
 
 from tests.harness.mongo import MongoServer, new_database_name
 from tests.notes.helpers import TcpProxy, request
-from tests.notes.web.browser import Page
-from tests.notes.web.conftest import assert_no_script_errors, fresh_page
+from tests.notes.web.browser import Page, assert_no_script_errors, fresh_page
 from tests.notes.web.server import WebServer, proxied_uri, web_server
 
 #: The server answers 503 within 5 s and asks for a retry after 5 s; the

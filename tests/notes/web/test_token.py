@@ -9,8 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.notes.helpers import request
-from tests.notes.web.browser import Page, settle
-from tests.notes.web.conftest import assert_no_script_errors, fresh_page
+from tests.notes.web.browser import Page, assert_no_script_errors, fresh_page, settle
 from tests.notes.web.server import WebServer, web_server
 
 TOKEN = "correct-horse-battery-staple"

@@ -1,4 +1,4 @@
-"""The test-server harness fails loudly, and keeps to its own databases."""
+"""The MongoDB test-server harness fails loudly, and keeps to its own databases."""
 
 from __future__ import annotations
 

@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
-#: Variables that may name a user's real data (SPEC §6): never passed to children.
+#: Variables that may name a user's real databases: never passed to children, which must not touch them.
 USER_DATABASE_VARIABLES = ("TODO_DATABASE_URL", "CONTACTS_DATABASE_URL", "DATABASE_URL", "MONGODB_URI")
 
 

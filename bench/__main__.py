@@ -1,7 +1,7 @@
-"""``python -m tests.benchmarks [--quick] [--only NAME ...] [--output FILE]``.
+"""``python -m bench [--quick] [--only NAME ...] [--output FILE]``.
 
 Runs every benchmark (or the ones named), prints the table and writes it,
-with the machine it ran on, to ``tests/benchmarks/RESULTS.md``. A ``--quick``
+with the machine it ran on, to ``bench/RESULTS.md``. A ``--quick``
 run writes the git-ignored ``.benchmarks/RESULTS-quick.md`` instead, so a
 smoke test never overwrites real figures. Options can also come from
 ``BENCH_ARGS`` in the environment: ``make bench BENCH_ARGS=--quick``.
@@ -20,7 +20,7 @@ import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tests.benchmarks.common import REPO, Config, Section, fmt, machine
+from bench.common import REPO, Config, Section, fmt, machine
 
 HERE = Path(__file__).resolve().parent
 NAMES = ("overhead", "startup", "scale", "contacts", "notes", "webui", "imports")
@@ -30,7 +30,7 @@ MODULES = {"overhead": "query_overhead", "startup": "cli_startup", "scale": "sca
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.benchmarks", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small scales: a ~1 minute smoke run")
     parser.add_argument("--only", action="append", choices=NAMES, metavar="NAME",
@@ -78,7 +78,7 @@ def _load_average() -> str:
 
 
 def _start_postgres(stack: contextlib.ExitStack, info: dict[str, str]) -> str | None:
-    from tests.benchmarks.common import postgres_server
+    from bench.common import postgres_server
 
     try:
         url = stack.enter_context(postgres_server())
@@ -97,7 +97,7 @@ def _run_one(name: str, config: Config, pg_server: str | None, stack: contextlib
              info: dict[str, str]) -> Section:
     import importlib
 
-    module = importlib.import_module(f"tests.benchmarks.{MODULES[name]}")
+    module = importlib.import_module(f"bench.{MODULES[name]}")
     section = Section(module.TITLE)
     arguments: dict[str, tuple[object, ...]] = {
         "overhead": (pg_server,), "startup": (), "scale": (pg_server,), "contacts": (pg_server,),
@@ -133,7 +133,7 @@ def render_table(sections: list[Section]) -> str:
 def render_document(sections: list[Section], info: dict[str, str], args: argparse.Namespace,
                     elapsed: float) -> str:
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    command = "python -m tests.benchmarks" + (" --quick" if args.quick else "")
+    command = "python -m bench" + (" --quick" if args.quick else "")
     if args.only:
         command += "".join(f" --only {n}" for n in args.only)
     parts = [

@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from tests.benchmarks.common import (
+from bench.common import (
     PYTHON,
     REPO,
     Config,

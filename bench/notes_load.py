@@ -28,7 +28,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tests.benchmarks.common import PYTHON, Config, Row, Section, child_env, median, percentile
+from bench.common import PYTHON, Config, Row, Section, child_env, median, percentile
 
 TITLE = "5. Notes API under load (gunicorn, loopback) vs bare pymongo"
 CLIENTS = 4

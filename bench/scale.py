@@ -18,9 +18,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from minidb.db import connect, load, parse
-from minidb.todo.store import TaskList
-from tests.benchmarks.common import (
+from bench.common import (
     LAUNCHER_FLOOR_NOTE,
     PYTHON,
     Config,
@@ -33,7 +31,9 @@ from tests.benchmarks.common import (
     run_process,
     run_to_file,
 )
-from tests.benchmarks.datasets import build_todo_postgres, build_todo_sqlite
+from bench.datasets import build_todo_postgres, build_todo_sqlite
+from minidb.db import connect, load, parse
+from minidb.todo.store import TaskList
 
 EXPORT_MEMORY_GOAL_MB = 100
 

@@ -1,8 +1,8 @@
 """How fast is contacts ``find`` at 1,000,000 contacts, with and without its index?
 
-A plain script (pytest ignores tests/benchmarks)::
+A plain script, outside the test suite::
 
-    .venv/bin/python -m tests.benchmarks.contacts_find [--rows N] [--samples N] [--sqlite]
+    .venv/bin/python -m bench.contacts_find [--rows N] [--samples N] [--sqlite]
 
 It starts a throwaway PostgreSQL cluster (or uses ``TEST_POSTGRES_URL``),
 builds the contacts schema from the app's own migrations, loads N
@@ -19,7 +19,7 @@ leaves PostgreSQL the sequential scan it would need without them. It
 prints p50/p95 for both and the ``EXPLAIN ANALYZE`` of one search each way.
 ``--sqlite`` does the same on SQLite: FTS5 trigram table vs a plain scan.
 
-Also usable from ``python -m tests.benchmarks`` through ``TITLE`` and ``run``.
+Also usable from ``python -m bench`` through ``TITLE`` and ``run``.
 """
 
 from __future__ import annotations
@@ -33,14 +33,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-if str(REPO) not in sys.path:  # run as a file: python tests/benchmarks/contacts_find.py
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:  # run as a file: python bench/contacts_find.py
     sys.path.insert(0, str(REPO))
 
+from bench.common import Config, Row, Section, percentile  # noqa: E402
 from minidb.contacts.model import search_terms  # noqa: E402
 from minidb.contacts.store import AddressBook  # noqa: E402
 from minidb.db import connect, ensure_schema, load, parse  # noqa: E402
-from tests.benchmarks.common import Config, Row, Section, percentile  # noqa: E402
 
 TITLE = "Contacts: find at scale (trigram index vs scan)"
 
@@ -127,7 +127,7 @@ def explain(conn, engine: str, text: str, analyze: bool = True) -> str:
 
 def measure_postgres(server: str, rows: int, samples: int, report: Callable[[str], None]
                      ) -> dict[str, float]:
-    from tests.benchmarks.common import postgres_database
+    from bench.common import postgres_database
 
     with postgres_database(server, "contacts_find") as url:
         report(f"PostgreSQL: loaded {rows:,} contacts and built the indexes in "
@@ -221,7 +221,7 @@ def _print_summary(engine: str, rows: int, samples: int, s: dict[str, float]) ->
 
 
 def run(section: Section, config: Config, pg_server: str | None) -> None:
-    """The ``python -m tests.benchmarks`` entry point."""
+    """The ``python -m bench`` entry point."""
     rows, samples = config.pick(1_000_000, 50_000), config.pick(200, 40)
     engines = [("SQLite", lambda: measure_sqlite(config.workdir, rows, samples, section.notes.append))]
     if pg_server:
@@ -240,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--sqlite", action="store_true", help="measure SQLite too")
     args = parser.parse_args(argv)
-    from tests.benchmarks.common import postgres_server
+    from bench.common import postgres_server
 
     def report(text: str) -> None:
         print(text, flush=True)

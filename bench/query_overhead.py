@@ -18,8 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.common import Config, Row, Section, median, postgres_database
 from minidb.db import Database, connect, ensure_schema, load, parse
-from tests.benchmarks.common import Config, Row, Section, median, postgres_database
 
 BENCH_SQL = Path(__file__).parent / "sql"
 ITEMS_DDL = {

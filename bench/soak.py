@@ -214,7 +214,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5)
     options = parser.parse_args()
     for name in ("TODO_DATABASE_URL", "CONTACTS_DATABASE_URL", "DATABASE_URL", "MONGODB_URI"):
-        os.environ.pop(name, None)  # never the user's databases (SPEC §6)
+        os.environ.pop(name, None)  # the soak run never touches the user's own databases
     started = time.monotonic()
     soak_notes(options.seconds, options.clients)
     scratch = Path(os.environ.get("TMPDIR", "/tmp")) / f"minidb-soak-{os.getpid()}"

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tests.benchmarks import contacts_find
-from tests.benchmarks.common import Config, Row, Section
+from bench import contacts_find
+from bench.common import Config, Row, Section
 
 TITLE = "4. Contacts find: index vs scan"
 SPEEDUP_GOAL = 20

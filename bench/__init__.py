@@ -1,5 +1,5 @@
 """``make bench``: side-by-side benchmarks of minidb against bare baselines.
 
-Run ``python -m tests.benchmarks`` (``--quick`` for a smoke run, ``--only
+Run ``python -m bench`` (``--quick`` for a smoke run, ``--only
 NAME`` for one benchmark). Never part of ``make test``.
 """

@@ -14,7 +14,7 @@ import re
 import textwrap
 from pathlib import Path
 
-from tests.benchmarks.common import (
+from bench.common import (
     PYTHON,
     REPO,
     Config,
@@ -24,7 +24,7 @@ from tests.benchmarks.common import (
     median,
     run_process,
 )
-from tests.benchmarks.datasets import build_todo_sqlite
+from bench.datasets import build_todo_sqlite
 
 #: Modules that must stay off the SQLite path when the schema is current.
 FORBIDDEN = ("psycopg", "pymongo", "bson", "flask", "werkzeug", "yoyo", "sqlalchemy")

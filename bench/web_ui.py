@@ -31,7 +31,7 @@ import time
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.benchmarks.common import Config, Row, Section, median, percentile
+from bench.common import Config, Row, Section, median, percentile
 
 TITLE = "6. Notes web UI in headless Chromium, 1,000 notes"
 NOTES = 1000
@@ -124,8 +124,8 @@ def search(driver: Any, base: str, query: str) -> tuple[float, float, float]:
 def run(section: Section, config: Config, info: dict[str, str]) -> None:
     from pymongo import MongoClient
 
+    from bench.notes_load import seed
     from minidb.notes.repository import COLLECTION
-    from tests.benchmarks.notes_load import seed
     from tests.harness.mongo import mongo_server, new_database_name
     from tests.notes.web.browser import start_chromium
     from tests.notes.web.server import web_server
