@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
+from collections.abc import Sequence
+from typing import IO, Any
 
 import click
 
-from minidb.errors import MinidbError
+from minidb.errors import MinidbError, one_line
 
 #: The operation failed.
 FAILURE = 1
@@ -24,11 +25,18 @@ INTERRUPTED = 128 + 2
 
 
 class Failure(click.ClickException):
-    """Printed as one ``Error: <message>`` line; the program exits with ``exit_code``."""
+    """Printed as one ``Error: <message>`` line, then any ``details`` a line each
+    (the bad records of an import); the program exits with ``exit_code``."""
 
-    def __init__(self, message: str, exit_code: int) -> None:
+    def __init__(self, message: str, exit_code: int, details: Sequence[str] = ()) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+        self.details = tuple(details)
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        super().show(file)
+        for line in self.details:
+            click.echo(one_line(line), file=file, err=file is None)
 
 
 class ReportsFailures(click.Command):
@@ -59,7 +67,7 @@ class ReportsFailures(click.Command):
     def failure(self, error: Exception, ctx: click.Context) -> Failure:
         """The failure to report for ``error``; an override handles its app's own kinds first."""
         if isinstance(error, MinidbError):
-            return Failure(str(error), error.exit_code)
+            return Failure(str(error), error.exit_code, error.details)
         if os.environ.get("MINIDB_DEBUG"):
             import traceback  # only when debugging: keeps start-up lean
 

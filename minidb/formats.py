@@ -273,7 +273,21 @@ def read_csv(
     """Yield ``(line number, row)`` for each data row of a CSV file.
 
     The header must name every ``required`` column and nothing outside
-    ``required`` + ``optional``; blank lines are skipped.
+    ``required`` + ``optional``; blank lines are skipped. The first bad row
+    raises InvalidInput.
+    """
+    for line, row in read_csv_rows(source, required, optional):
+        if isinstance(row, InvalidInput):
+            raise row
+        yield line, row
+
+
+def read_csv_rows(
+    source: IO[str], required: list[str], optional: tuple[str, ...] | list[str] = ()
+) -> Iterator[tuple[int, dict[str, str] | InvalidInput]]:
+    """As :func:`read_csv`, but a row with the wrong number of fields comes
+    back as its InvalidInput and the reading goes on, so an import can name
+    every bad row. A bad header, or CSV the parser cannot go on with, raises.
     """
     reader = csv.reader(source)
     try:
@@ -299,7 +313,8 @@ def read_csv(
             if not any(v.strip() for v in values):
                 continue
             if len(values) != len(header):
-                raise InvalidInput(f"line {line}: expected {len(header)} fields, found {len(values)}")
+                yield line, InvalidInput(f"line {line}: expected {len(header)} fields, found {len(values)}")
+                continue
             yield line, dict(zip(header, values, strict=True))
     except csv.Error as error:
         raise InvalidInput(f"line {reader.line_num}: malformed CSV ({error})") from None
