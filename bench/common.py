@@ -137,7 +137,7 @@ LAUNCHER_FLOOR_NOTE = "peak RSS includes the ~8 MB of the minimal launcher that 
 
 
 def run_process(argv: list[str], *, env: dict[str, str] | None = None, stdout: Any = subprocess.DEVNULL,
-                timeout: float = 600) -> ProcessResult:
+                timeout: float = 600, cwd: Path = REPO) -> ProcessResult:
     """Run a whole process; its wall time and its own peak RSS, timed by launcher.py.
 
     The launcher times fork-to-exit and reads ``os.wait4``'s rusage, which
@@ -145,7 +145,7 @@ def run_process(argv: list[str], *, env: dict[str, str] | None = None, stdout: A
     keeps the benchmark process's memory out of the child's peak.
     """
     with tempfile.NamedTemporaryFile("r", prefix="bench-", suffix=".txt") as report:
-        done = subprocess.run([PYTHON, "-I", "-S", str(LAUNCHER), report.name, *argv], cwd=REPO,
+        done = subprocess.run([PYTHON, "-I", "-S", str(LAUNCHER), report.name, *argv], cwd=cwd,
                               env=env or child_env(), stdout=stdout, stderr=subprocess.PIPE,
                               timeout=timeout, check=False)
         fields = report.read().split()

@@ -21,8 +21,9 @@ TAGS = ("home", "work", "errand")
 
 SQLITE_FILL = """
 WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < :n)
-INSERT INTO tasks (description, search_key, completed, priority, due, created_at, completed_at)
-SELECT 'Benchmark task ' || i || ' buy milk and call Ada',
+INSERT INTO tasks (uid, description, search_key, completed, priority, due, created_at, completed_at)
+SELECT printf('00000000-0000-4000-8000-%012d', i),
+       'Benchmark task ' || i || ' buy milk and call Ada',
        'benchmark task ' || i || ' buy milk and call ada',
        done,
        CASE i % 4 WHEN 0 THEN 'high' WHEN 1 THEN 'medium' WHEN 2 THEN 'low' END,
@@ -42,8 +43,9 @@ SELECT t.id, g.id FROM tasks t JOIN tags g
 """
 
 POSTGRES_FILL = """
-INSERT INTO tasks (description, search_key, completed, priority, due, created_at, completed_at)
-SELECT 'Benchmark task ' || i || ' buy milk and call Ada',
+INSERT INTO tasks (uid, description, search_key, completed, priority, due, created_at, completed_at)
+SELECT gen_random_uuid(),
+       'Benchmark task ' || i || ' buy milk and call Ada',
        'benchmark task ' || i || ' buy milk and call ada',
        done,
        CASE mod(i, 4) WHEN 0 THEN 'high' WHEN 1 THEN 'medium' WHEN 2 THEN 'low' END,

@@ -103,6 +103,7 @@ class Workload:
 def _task_params(i: int) -> dict[str, Any]:
     description = f"Benchmark task number {i}"
     return {
+        "uid": f"00000000-0000-4000-8000-{i:012d}",  # unique within a run: tables are reset between
         "description": description, "search_key": description.casefold(), "completed": False,
         "priority": ("high", "medium", "low", None)[i % 4], "due": None,
         "created_at": datetime(2026, 11, 25, 12, 0, tzinfo=UTC), "completed_at": None,

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import json
-import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -21,8 +20,10 @@ import click
 
 from minidb.db import Database, InvalidURL, connect, engine_of_error, ensure_schema, parse, redact
 from minidb.errors import DatabaseUnavailable
+from minidb.errors import one_line as _one_line
 from minidb.failures import FAILURE, USAGE_ERROR, Failure, ReportsFailures, first_line, silence_stdout
 from minidb.formats import write_json_array
+from minidb.progress import counted
 from minidb.records import Change, Record, RecordStore
 
 
@@ -101,24 +102,11 @@ def _pipe_closed() -> int:
 
 
 def _fail(message: str, code: int, details: Sequence[str] = ()) -> int:
-    """The ``Error:`` line, then a line for each detail (each bad record of an import)."""
+    """The ``Error:`` line, then any detail lines (e.g. each bad record of an import)."""
     click.echo(f"Error: {_one_line(message)}", err=True)
-    for detail in details:
-        click.echo(_one_line(detail), err=True)
+    for line in details:
+        click.echo(_one_line(line), err=True)
     return code
-
-
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
-
-
-def _one_line(message: str) -> str:
-    """The message with control characters, line breaks and lone surrogates escaped.
-
-    Error messages quote what the user gave, which may be a hostile file's
-    bytes: they must neither break the one-line rule nor fail to print.
-    """
-    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape", "backslashreplace")
-                            .decode("ascii"), message)
 
 
 def show_help_without_command(ctx: click.Context) -> None:
@@ -244,11 +232,14 @@ def closing_stream(rows: Iterator[Any]) -> Iterator[Iterator[Any]]:
             close()
 
 
-def export_records(records: Iterator[Record],
-                   write: Callable[[Iterator[Record], IO[str]], object]) -> None:
-    """Stream every record to stdout through ``write(records, out)``, as they are read."""
+def export_records(records: Iterator[Record], write: Callable[[Iterator[Record], IO[str]], object],
+                   noun: str = "record") -> None:
+    """Stream every record to stdout through ``write(records, out)``, as they are read.
+
+    A long export counts the ``noun``s on stderr when it is a terminal.
+    """
     out = output_stream()
-    with closing_stream(records) as exported:
+    with closing_stream(counted(records, "Exporting", noun)) as exported:
         write(exported, out)
     out.flush()
 

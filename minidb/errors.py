@@ -7,12 +7,14 @@ the usage was wrong. They carry no driver details and no passwords.
 
 from __future__ import annotations
 
+import re
+
 
 class MinidbError(Exception):
     """An operation failed (exit status 1).
 
-    ``details`` are lines printed after the ``Error:`` line, one each: every
-    bad record of a refused import, say.
+    ``details`` are lines printed after the ``Error:`` line, one each (the
+    bad records of an import, say), escaped like it.
     """
 
     exit_code = 1
@@ -43,3 +45,16 @@ class ReadOnlyDatabase(MinidbError):
 
 def plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
+def one_line(message: str) -> str:
+    """The message with control characters, line breaks and lone surrogates escaped.
+
+    Error messages quote what the user gave, which may be a hostile file's
+    bytes: they must neither break the one-line rule nor fail to print.
+    """
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape", "backslashreplace")
+                            .decode("ascii"), message)

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
+from collections.abc import Sequence
+from typing import IO, Any
 
 import click
 
-from minidb.errors import MinidbError
+from minidb.errors import MinidbError, one_line
 
 #: The operation failed.
 FAILURE = 1
@@ -24,12 +25,18 @@ INTERRUPTED = 128 + 2
 
 
 class Failure(click.ClickException):
-    """Printed as one ``Error: <message>`` line; the program exits with ``exit_code``."""
+    """Printed as one ``Error: <message>`` line, then any ``details`` a line each
+    (the bad records of an import); the program exits with ``exit_code``."""
 
-    def __init__(self, message: str, exit_code: int, details: tuple[str, ...] = ()) -> None:
+    def __init__(self, message: str, exit_code: int, details: Sequence[str] = ()) -> None:
         super().__init__(message)
         self.exit_code = exit_code
-        self.details = details  # lines printed after the Error: line
+        self.details = tuple(details)
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        super().show(file)
+        for line in self.details:
+            click.echo(one_line(line), file=file, err=file is None)
 
 
 class ReportsFailures(click.Command):

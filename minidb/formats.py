@@ -285,9 +285,9 @@ def read_csv(
 def read_csv_rows(
     source: IO[str], required: list[str], optional: tuple[str, ...] | list[str] = ()
 ) -> Iterator[tuple[int, dict[str, str] | InvalidInput]]:
-    """As :func:`read_csv`, but a row with the wrong number of fields comes back
-    as its InvalidInput and reading goes on, so that an import can name every
-    bad row. A bad header, or CSV the parser cannot go on with, raises.
+    """As :func:`read_csv`, but a row with the wrong number of fields comes
+    back as its InvalidInput and the reading goes on, so an import can name
+    every bad row. A bad header, or CSV the parser cannot go on with, raises.
     """
     reader = csv.reader(source)
     try:

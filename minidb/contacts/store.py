@@ -268,6 +268,7 @@ class AddressBook(RecordStore):
         """
         try:
             with self.db.transaction() as conn:
+                self.db.adapter.prepare_bulk_write(conn)
                 for chunk in run.chunks(candidates, validate):
                     self._import_chunk(conn, chunk, run)
                 run.finish()

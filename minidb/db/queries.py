@@ -444,6 +444,7 @@ def _streamer(query: Query, engine: Engine, sql: str, note: str) -> Callable[...
 def _batcher(query: Query, engine: Engine, sql: str, fetch: Callable[[Any], Any],
              note: str) -> Callable[..., list[Any]]:
     returning = query.kind != "exec"
+    expected = frozenset(query.params)
 
     def many(conn: Any, rows: Iterable[Mapping[str, Any]], /) -> list[Any]:
         """Run once per mapping of ``rows``; return what each run returns, in order.
@@ -453,7 +454,8 @@ def _batcher(query: Query, engine: Engine, sql: str, fetch: Callable[[Any], Any]
         """
         batch = list(rows)
         for params in batch:
-            query.check_arguments(params)
+            if params.keys() != expected:
+                query.check_arguments(params)  # raises, naming what is wrong
         try:
             return engine.run_many(conn, sql, batch, fetch, returning)
         except Exception as error:

@@ -13,26 +13,32 @@ them through minidb.failures, as the other CLIs do.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator
 from typing import IO, Any
 
 import click
-from bson import ObjectId
 from flask import Flask
-from pymongo.errors import BulkWriteError, PyMongoError
+from pymongo.errors import PyMongoError
 
 from minidb.errors import InvalidInput, MinidbError
 from minidb.failures import FAILURE, USAGE_ERROR, Failure, ReportsFailures
+from minidb.imports import (
+    Candidate,
+    ImportPolicy,
+    ImportRefused,
+    ImportRun,
+    Item,
+    on_conflict_option,
+    skip_invalid_option,
+)
+from minidb.notes import importing
 from minidb.notes.db import describe, get_database, is_unavailable
+from minidb.notes.importing import PartialImport
 from minidb.notes.jsonl import BadLine, dump_line, parse_line, read_lines
 from minidb.notes.repository import NoteRepository
+from minidb.progress import counted
 
 BATCH_SIZE = 500
-
-
-class PartialImport(Exception):
-    """A write failed and so did removing what had been written before it."""
 
 
 class NotesCommand(ReportsFailures):
@@ -71,67 +77,36 @@ def _repository() -> NoteRepository:
     return NoteRepository(database.collection, timeout=None)
 
 
-def _batches(spool: IO[bytes]) -> Iterator[list[dict[str, Any]]]:
-    batch: list[dict[str, Any]] = []
-    for number, line in read_lines(spool):
-        if line.strip():
-            batch.append(parse_line(number, line))
-        if len(batch) == BATCH_SIZE:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+def import_notes(repository: NoteRepository, source: IO[bytes],
+                 policy: ImportPolicy | None = None) -> ImportRun[dict[str, Any]]:
+    """Restore exported notes from ``source`` as ``policy`` says (see minidb.notes.importing).
 
-
-def import_notes(repository: NoteRepository, source: IO[bytes]) -> int:
-    """Restore exported notes: all of them or, if any line is bad, none.
-
-    MongoDB can do this in a transaction, but only on a replica set, and
-    FerretDB cannot at all; so the file is checked completely first (syntax,
-    every field, ids unique in the file and not already stored) and only
-    then written, in ordered batches. Should a write still fail (someone
-    inserted one of these ids in between, or the database went away), the
-    notes this run inserted are deleted again before reporting the error.
-    The input is spooled to a temporary file so stdin can be read twice.
+    Raises ImportRefused, or InvalidInput for a file wrong from its first
+    line, having written nothing, when nothing may be kept.
     """
-    with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024, mode="w+b") as spool:
-        seen: dict[ObjectId, int] = {}
-        for number, line in read_lines(source):
-            spool.write(line.encode("utf-8") + (b"" if line.endswith("\n") else b"\n"))
-            if not line.strip():
-                continue
-            oid = parse_line(number, line)["_id"]
-            if oid in seen:
-                raise BadLine(number, f"_id {oid} repeats line {seen[oid]}")
-            seen[oid] = number
-        ids = list(seen)
-        for start in range(0, len(ids), BATCH_SIZE):
-            clash = repository.existing_ids(ids[start : start + BATCH_SIZE])
-            if clash:
-                oid = min(clash, key=seen.__getitem__)
-                raise BadLine(seen[oid], f"a note with _id {oid} already exists")
+    return importing.import_notes(repository, _candidates(source), _validate, policy or ImportPolicy(),
+                                  BATCH_SIZE)
 
-        spool.seek(0)
-        inserted: list[ObjectId] = []
-        try:
-            for batch in _batches(spool):
-                repository.insert_many(batch)
-                inserted.extend(doc["_id"] for doc in batch)
-        except PyMongoError as error:
-            # An ordered insert_many that fails reports how many of the batch it
-            # wrote: only those are ours to remove (the clashing one is not).
-            # Without that count (a network error), assume the whole batch.
-            done = error.details.get("nInserted", 0) if isinstance(error, BulkWriteError) else len(batch)
-            written = inserted + [doc["_id"] for doc in batch[:done]]
-            try:
-                repository.delete_ids(written)
-            except PyMongoError:
-                raise PartialImport(
-                    f"import failed ({describe(error)}) and up to {len(written)} notes it wrote, "
-                    f"the first of the file, could not be removed"
-                ) from error
-            raise
-        return len(inserted)
+
+def _candidates(source: IO[bytes]) -> Iterator[Candidate]:
+    """The non-blank lines of an export as ``line N`` items.
+
+    A line that cannot be read (not UTF-8, longer than any note) ends the
+    reading: the rest of the file cannot be trusted to be the export either.
+    """
+    try:
+        for number, line in read_lines(source):
+            if line.strip():
+                yield Item(f"line {number}", (number, line))
+    except BadLine as error:
+        raise InvalidInput(str(error)) from None
+
+
+def _validate(item: Item[tuple[int, str]]) -> dict[str, Any]:
+    try:
+        return parse_line(*item.value)
+    except BadLine as error:
+        raise InvalidInput(str(error)) from None
 
 
 def register_commands(app: Flask) -> None:
@@ -144,20 +119,30 @@ def register_commands(app: Flask) -> None:
     @app.cli.command("export", cls=NotesCommand)
     def export() -> None:
         """Write every note to stdout as JSON Lines (MongoDB Extended JSON)."""
-        for doc in _repository().export():
+        for doc in counted(_repository().export(), "Exporting", "note"):
             click.echo(dump_line(doc))
 
     @app.cli.command("import", cls=NotesCommand)
     @click.argument("file", type=click.File("rb"))
-    def import_(file: IO[bytes]) -> None:
-        """Restore notes written by export from FILE (- for stdin), keeping ids and times."""
+    @on_conflict_option(help="A note whose _id is already stored or repeats an earlier line: "
+                        "fail (import nothing, name them all) or skip it.")
+    @skip_invalid_option
+    def import_(file: IO[bytes], on_conflict: str, skip_invalid: bool) -> None:
+        """Restore notes written by export from FILE (- for stdin), keeping ids and times.
+
+        By default all or nothing: a bad line or an _id already stored
+        imports nothing, and the error names every one of them.
+        """
         repository = _repository()
+        policy = ImportPolicy(on_conflict=on_conflict, skip_invalid=skip_invalid)
         try:
-            count = import_notes(repository, file)
-        except BadLine as error:
+            run = import_notes(repository, file, policy)
+        except ImportRefused as error:  # the Error: line, then each bad line or conflict
+            raise ImportRefused(f"{file.name}: {error}", list(error.details), error.exit_code) from None
+        except InvalidInput as error:  # the file as a whole
             raise InvalidInput(f"{file.name}: {error}; nothing was imported") from None
         except PartialImport as error:
             raise MinidbError(str(error)) from None
         except PyMongoError as error:
             raise MinidbError(f"import failed, nothing was imported: {_database_failure(error)}") from None
-        click.echo(f"Imported {count} notes.")
+        click.echo(run.summary())

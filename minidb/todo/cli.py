@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from typing import IO
 
 import click
@@ -10,20 +11,27 @@ import click
 from minidb import __version__
 from minidb import cli as shared
 from minidb.config import database_url
-from minidb.errors import InvalidInput
-from minidb.formats import read_csv, read_json_array, sniff_format, write_csv, write_json_array
+from minidb.formats import sniff_format, write_csv, write_json_array
+from minidb.imports import (
+    REPLACE,
+    Candidate,
+    ImportPolicy,
+    csv_records,
+    json_records,
+    on_conflict_option,
+    skip_invalid_option,
+)
 from minidb.records import Record
+from minidb.todo.dates import local_today, parse_natural_date
 from minidb.todo.model import (
     PRIORITIES,
     RECORD_FIELDS,
     Change,
     NewTask,
     parse_description,
-    parse_due,
     parse_priority,
     parse_tag,
     parse_tags,
-    task_from_record,
 )
 from minidb.todo.store import TaskList
 
@@ -66,12 +74,21 @@ def _show(task: Record) -> str:
     ])
 
 
+DUE_HELP = ("Due date: YYYY-MM-DD, today, tomorrow, a weekday (fri or friday: the next one "
+            "after today), +Nd or +Nw; in the local time zone.")
+
+
+def parse_due_option(value: str | None) -> date | None:
+    """``--due`` as the user wrote it, counted from today in the local time zone."""
+    return None if value is None else parse_natural_date(value, local_today())
+
+
 priority_choice = click.Choice(PRIORITIES, case_sensitive=False)
 
 
 @cli.command()
 @click.argument("words", nargs=-1, required=True)
-@click.option("--due", metavar="YYYY-MM-DD", help="Due date.")
+@click.option("--due", metavar="DATE", help=DUE_HELP)
 @click.option("--priority", type=priority_choice, help="high, medium or low.")
 @click.option("--tag", "tags", multiple=True, metavar="TAG", help="Tag (repeatable).")
 @shared.json_option
@@ -82,7 +99,7 @@ def add(settings: shared.Settings, words: tuple[str, ...], due: str | None, prio
     task = NewTask(
         description=parse_description(" ".join(words)),
         priority=parse_priority(priority),
-        due=parse_due(due),
+        due=parse_due_option(due),
         tags=parse_tags(tags),
     )
     with shared.open_store(settings, TaskList) as tasks:
@@ -150,7 +167,7 @@ def _emit_status(results: list[tuple[Record, bool]], as_json: bool, changed: str
 @cli.command()
 @click.argument("task_id", metavar="ID", type=int)
 @click.option("--description", metavar="TEXT", help="New description.")
-@click.option("--due", metavar="YYYY-MM-DD", help="New due date.")
+@click.option("--due", metavar="DATE", help=f"New {DUE_HELP[0].lower()}{DUE_HELP[1:]}")
 @click.option("--no-due", is_flag=True, help="Remove the due date.")
 @click.option("--priority", type=priority_choice, help="New priority.")
 @click.option("--no-priority", is_flag=True, help="Remove the priority.")
@@ -165,7 +182,7 @@ def edit(settings: shared.Settings, task_id: int, description: str | None, due: 
     shared.refuse_contradictions(due=(due, no_due), priority=(priority, no_priority))
     change = Change(
         description=None if description is None else parse_description(description),
-        due=parse_due(due),
+        due=parse_due_option(due),
         clear_due=no_due,
         priority=parse_priority(priority),
         clear_priority=no_priority,
@@ -180,7 +197,7 @@ def edit(settings: shared.Settings, task_id: int, description: str | None, due: 
 
 def _write_csv(tasks: Iterator[Record], out: IO[str]) -> None:
     write_csv(CSV_HEADER, ([
-        task["id"], task["description"], "true" if task["completed"] else "false",
+        task["id"], task["uid"], task["description"], "true" if task["completed"] else "false",
         task["priority"], task["due"], " ".join(task["tags"]), task["created_at"],
         task["completed_at"],
     ] for task in tasks), out)
@@ -195,40 +212,34 @@ EXPORT_WRITERS = {"json": write_json_array, "csv": _write_csv}
 def export(settings: shared.Settings, fmt: str) -> None:
     """Write every task to stdout, streamed."""
     with shared.open_store(settings, TaskList) as tasks:
-        shared.export_records(tasks.export(), EXPORT_WRITERS[fmt])
+        shared.export_records(tasks.export(), EXPORT_WRITERS[fmt], TaskList.noun)
 
 
-def _records(source: IO[str], name: str) -> Iterator[NewTask]:
-    """Validated tasks from a JSON or CSV export, one at a time."""
+def _candidates(source: IO[str], name: str) -> Iterator[Candidate]:
+    """The records of a JSON or CSV export, one at a time, not yet validated."""
     fmt, stream = sniff_format(name, source, ("json", "csv"))
     if fmt == "json":
-        for index, record in enumerate(read_json_array(stream), start=1):
-            yield task_from_record(record, f"record {index}")
-        return
-    for line, row in read_csv(stream, ["description"], CSV_HEADER[:1] + CSV_HEADER[2:]):
-        completed = row.get("completed", "").strip().lower()
-        if completed not in ("", "true", "false", "1", "0", "yes", "no"):
-            raise InvalidInput(f"line {line}: completed must be true or false, not {completed!r}")
-        record = {
-            "description": row["description"],
-            "completed": completed in ("true", "1", "yes"),
-            "priority": row.get("priority") or None,
-            "due": row.get("due") or None,
-            "tags": (row.get("tags") or "").split(),
-            "created_at": row.get("created_at") or None,
-            "completed_at": row.get("completed_at") or None,
-        }
-        yield task_from_record(record, f"line {line}")
+        return json_records(stream)
+    return csv_records(stream, ["description"], [c for c in CSV_HEADER if c != "description"])
 
 
 @cli.command(name="import")
 @click.argument("file", metavar="FILE|-")
+@on_conflict_option(REPLACE, help="A record whose uid is already stored or repeats an earlier one: "
+                    "fail (import nothing, name them all), skip it, or replace the stored task's "
+                    "fields and tags with the record's (it keeps its id).")
+@skip_invalid_option
 @pass_settings
-def import_(settings: shared.Settings, file: str) -> None:
-    """Import tasks from a JSON or CSV export: all of them or, on any error, none."""
+def import_(settings: shared.Settings, file: str, on_conflict: str, skip_invalid: bool) -> None:
+    """Import tasks from a JSON or CSV export, in one transaction.
+
+    By default all or nothing: a bad record or a uid already stored imports
+    nothing, and the error names every one of them.
+    """
+    policy = ImportPolicy(on_conflict=on_conflict, skip_invalid=skip_invalid)
     with shared.open_input(file) as source, shared.open_store(settings, TaskList) as tasks:
-        count = tasks.import_tasks(_records(source, file))
-    click.echo(f"Imported {TaskList.describe_count(count)}.")
+        run = tasks.import_tasks(_candidates(source, file), policy)
+    click.echo(run.summary())
 
 
 cli.add_command(shared.delete_command(TaskList))

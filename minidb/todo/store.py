@@ -10,13 +10,11 @@ from typing import Any
 
 from minidb.db.queries import RowsQuery
 from minidb.formats import check_text
-from minidb.records import Record, RecordStore, batches, now
+from minidb.imports import Candidate, ImportPolicy, ImportRun
+from minidb.records import Record, RecordStore, now
 from minidb.search import like_pattern, search_key
-from minidb.todo.model import Change, NewTask, parse_due, task_json
-
-#: Tasks per round trip when importing: PostgreSQL gets three round trips
-#: a batch rather than a task, and memory holds one batch of the stream.
-IMPORT_BATCH = 1000
+from minidb.todo.importing import import_tasks, task_row
+from minidb.todo.model import Change, NewTask, parse_due, record_to_task, task_json
 
 
 class TaskList(RecordStore):
@@ -38,7 +36,7 @@ class TaskList(RecordStore):
 
     def add(self, task: NewTask) -> Record:
         with self.db.transaction() as conn:
-            task_id = self.q.insert_task(conn, **_row(task))
+            task_id = self.q.insert_task(conn, **task_row(task))
             self._tag(conn, task_id, task.tags)
             return task_json(self.q.get_task(conn, id=task_id))
 
@@ -92,30 +90,6 @@ class TaskList(RecordStore):
             self._tag(conn, task_id, change.add_tags)
             return task_json(self.q.get_task(conn, id=task_id))
 
-    def import_tasks(self, tasks: Iterable[NewTask]) -> int:
-        """Insert every task or none: one transaction; a bad record rolls all back."""
-        count = 0
-        with self.db.transaction() as conn:
-            for batch in batches(tasks, IMPORT_BATCH):
-                ids = self.q.insert_task.many(conn, [_row(t) for t in batch])
-                names = sorted({tag for task in batch for tag in task.tags})
-                self.q.insert_tag.many(conn, [{"name": n} for n in names])
-                self.q.link_tag.many(conn, [
-                    {"task_id": task_id, "name": tag}
-                    for task_id, task in zip(ids, batch, strict=True) for tag in task.tags
-                ])
-                count += len(batch)
-        return count
-
-
-def _row(task: NewTask) -> dict[str, Any]:
-    """The insert_task parameters of a task."""
-    return {
-        "description": task.description,
-        "search_key": search_key(task.description),
-        "completed": task.completed,
-        "priority": task.priority,
-        "due": task.due,
-        "created_at": task.created_at,
-        "completed_at": task.completed_at,
-    }
+    def import_tasks(self, candidates: Iterable[Candidate], policy: ImportPolicy) -> ImportRun[NewTask]:
+        """Import exported task records in one transaction, as ``policy`` says (see importing)."""
+        return import_tasks(self.db, self.q, candidates, record_to_task, policy)

@@ -3,12 +3,12 @@
 
 -- name: insert_task :scalar
 -- Insert one task and return its new id.
-INSERT INTO tasks (description, search_key, completed, priority, due, created_at, completed_at)
-VALUES (:description, :search_key, :completed, :priority, :due, :created_at, :completed_at)
+INSERT INTO tasks (uid, description, search_key, completed, priority, due, created_at, completed_at)
+VALUES (:uid, :description, :search_key, :completed, :priority, :due, :created_at, :completed_at)
 RETURNING id;
 
 -- name: get_task :one
-SELECT id, description, completed, priority, due, created_at, completed_at, tags
+SELECT id, uid, description, completed, priority, due, created_at, completed_at, tags
   FROM task_rows
  WHERE id = :id;
 
@@ -17,7 +17,7 @@ SELECT id, description, completed, priority, due, created_at, completed_at, tags
 -- description; ordered by due date (undated last), then priority (high
 -- first, none last), then id. The casts tell PostgreSQL the type of a null
 -- parameter.
-SELECT id, description, completed, priority, due, created_at, completed_at, tags
+SELECT id, uid, description, completed, priority, due, created_at, completed_at, tags
   FROM task_rows
  WHERE completed = coalesce(:completed, completed)
    AND (CAST(:tag AS TEXT) IS NULL OR id IN (SELECT tt.task_id
@@ -30,7 +30,7 @@ SELECT id, description, completed, priority, due, created_at, completed_at, tags
 
 -- name: all_tasks :many
 -- Every task in id order, for export.
-SELECT id, description, completed, priority, due, created_at, completed_at, tags
+SELECT id, uid, description, completed, priority, due, created_at, completed_at, tags
   FROM task_rows
  ORDER BY id;
 

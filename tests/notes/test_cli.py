@@ -13,9 +13,10 @@ import pytest
 from bson import ObjectId
 from pymongo.errors import BulkWriteError, ServerSelectionTimeoutError, WriteConcernError
 
+from minidb.errors import InvalidInput
 from minidb.notes.cli import import_notes
 from minidb.notes.db import describe, get_database
-from minidb.notes.jsonl import MAX_LINE_BYTES, BadLine
+from minidb.notes.jsonl import MAX_LINE_BYTES
 from minidb.notes.repository import NoteRepository
 from tests.notes.helpers import REPO, closed_port_uri
 
@@ -148,10 +149,10 @@ def test_a_bad_line_fails_naming_it_and_nothing_is_written(app, runner, tmp_path
     path.write_bytes(b"\n".join([good_line().encode(), good_line().encode(), bad, good_line().encode()]))
     result = runner.invoke(args=["import", str(path)])
     assert result.exit_code == 2, (result.output, result.exception)
-    [line] = result.output.splitlines()
-    assert line.startswith(f"Error: {path}: line 3: "), line
-    assert line.endswith("; nothing was imported"), line
-    assert len(line) < 300, line  # no value is quoted whole
+    error, named = result.stderr.splitlines()  # the Error: line, then the bad line named
+    assert error.startswith(f"Error: {path}: 1 bad record; nothing was imported"), error
+    assert named.startswith("line 3: "), named
+    assert len(named) < 300, named  # no value is quoted whole
     assert get_database(app).database.notes.count_documents({}) == 0
 
 
@@ -199,7 +200,7 @@ class EndlessLine(io.RawIOBase):
 def test_an_overlong_line_is_refused_after_reading_the_most_a_note_takes(app):
     endless = EndlessLine()
     repository = NoteRepository(get_database(app).database.notes, timeout=None)
-    with pytest.raises(BadLine, match=f"line 1: longer than {MAX_LINE_BYTES} bytes"):
+    with pytest.raises(InvalidInput, match=f"line 1: longer than {MAX_LINE_BYTES} bytes"):
         import_notes(repository, io.BufferedReader(endless))
     assert endless.given <= MAX_LINE_BYTES + 1 + io.DEFAULT_BUFFER_SIZE
 
@@ -208,22 +209,23 @@ def test_hostile_lines_through_the_real_cli_are_exit_2_without_a_traceback(mongo
     for problem in ("nested 100,000 deep", "$oid not 24 hex digits", "lone surrogate in a field name"):
         result = flask_cli(mongodb_uri, "import", "-", stdin=str(BAD_LINES[problem]) + "\n")
         assert result.returncode == 2, (problem, result.stderr)
-        [line] = result.stderr.splitlines()
-        assert line.startswith("Error: <stdin>: line 1: "), line
+        error, named = result.stderr.splitlines()
+        assert error.startswith("Error: <stdin>: 1 bad record; nothing was imported"), error
+        assert named.startswith("line 1: "), named
 
 
-def test_duplicate_ids_in_the_file_or_database_are_refused(app, runner, make_note, tmp_path):
+def test_duplicate_ids_in_the_file_or_database_are_conflicts(app, runner, make_note, tmp_path):
     existing = make_note("already here")
     collection = get_database(app).database.notes
     path = tmp_path / "in.jsonl"
     dup = str(ObjectId())
     path.write_text("\n".join([good_line(_id={"$oid": dup}), good_line(_id={"$oid": dup})]))
     result = runner.invoke(args=["import", str(path)])
-    assert result.exit_code == 2 and "line 2" in result.output and "repeats line 1" in result.output
+    assert result.exit_code == 1 and "line 2" in result.output and "repeats line 1" in result.output
 
     path.write_text("\n".join([good_line(), good_line(_id={"$oid": existing["id"]})]))
     result = runner.invoke(args=["import", str(path)])
-    assert result.exit_code == 2 and "line 2" in result.output and "already exists" in result.output
+    assert result.exit_code == 1 and "line 2" in result.output and "already exists" in result.output
     assert collection.count_documents({}) == 1
 
 

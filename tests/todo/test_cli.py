@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 
 import pytest
 
 from tests.helpers import invoke
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z$")
+
+
+def task_uid_of(todo_json, task_id: int) -> str:
+    return todo_json("show", str(task_id))["uid"]
 
 
 def test_add_prints_the_new_id_and_description(todo) -> None:
@@ -22,6 +27,7 @@ def test_add_json_is_the_task_object(todo_json) -> None:
     task = todo_json("add", "Buy milk", "--due", "2026-12-01", "--priority", "HIGH",
                      "--tag", "Home", "--tag", "errands", "--tag", "home")
     assert TIMESTAMP.match(task.pop("created_at"))
+    assert str(uuid.UUID(task.pop("uid"))) == task_uid_of(todo_json, 1)
     assert task == {"id": 1, "description": "Buy milk", "completed": False, "priority": "high",
                     "due": "2026-12-01", "tags": ["errands", "home"], "completed_at": None}
 
@@ -32,7 +38,9 @@ def test_add_json_is_the_task_object(todo_json) -> None:
         (["   "], "Error: description must not be blank\n"),
         (["x" * 1001], "Error: description is 1001 characters; the limit is 1000\n"),
         (["x", "--due", "2026-02-30"], "Error: '2026-02-30' is not a real date\n"),
-        (["x", "--due", "tomorrow"], "Error: due date must be YYYY-MM-DD, not 'tomorrow'\n"),
+        (["x", "--due", "next week"], "Error: due date must be YYYY-MM-DD, today, tomorrow, a weekday "
+                                      "(mon or monday ... sun or sunday: the next one after today), "
+                                      "+Nd or +Nw (N days or weeks from today); not 'next week'\n"),
         (["x", "--tag", "two words"], "Error: tag 'two words' must be 1-50 letters, digits, '-' or '_' "
                                       "(no spaces or other signs)\n"),
     ],

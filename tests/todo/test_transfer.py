@@ -6,7 +6,21 @@ import json
 
 import pytest
 
+from minidb.errors import plural
 from tests.helpers import invoke
+
+
+def refused(*lines: str) -> str:
+    """What stderr says when bad records (and nothing else) refuse an import."""
+    return (f"Error: {plural(len(lines), 'bad record')}; nothing was imported "
+            "(--skip-invalid imports the valid ones)\n" + "".join(f"{line}\n" for line in lines))
+
+
+def unreadable(line: str) -> str:
+    """What stderr says when the reading stops at a record after others were read."""
+    where = line.partition(": ")[0]
+    return (f"Error: 1 bad record; nothing was imported (the file cannot be read past {where})\n"
+            f"{line}\n")
 
 
 def seed(todo) -> None:
@@ -32,7 +46,7 @@ def test_export_json_is_every_task_as_list_json_shows_it(todo, todo_json) -> Non
 def test_export_of_an_empty_database_is_an_empty_array(todo) -> None:
     assert todo("export").stdout == "[]\n"
     assert todo("export", "--format", "csv").stdout == (
-        "id,description,completed,priority,due,tags,created_at,completed_at\n")
+        "id,uid,description,completed,priority,due,tags,created_at,completed_at\n")
 
 
 @pytest.mark.parametrize("fmt", ["json", "csv"])
@@ -64,24 +78,24 @@ def test_import_reads_stdin_and_sniffs_the_format(todo, todo_json) -> None:
     ("content", "name", "message"),
     [
         ('[{"description": "ok"}, {"description": "  "}]', "t.json",
-         "Error: record 2: description must not be blank\n"),
+         refused("record 2: description must not be blank")),
         ('[{"description": "ok"}, {"description": "x", "priority": "urgent"}]', "t.json",
-         "Error: record 2: priority must be one of high, medium, low, not 'urgent'\n"),
+         refused("record 2: priority must be one of high, medium, low, not 'urgent'")),
         ('[{"description": "ok"}, {"description": "x", "due": "2026-13-01"}]', "t.json",
-         "Error: record 2: '2026-13-01' is not a real date\n"),
+         refused("record 2: '2026-13-01' is not a real date")),
         ('[{"description": "ok"}, {"description": "x", "colour": "red"}]', "t.json",
-         "Error: record 2: unknown field(s) colour\n"),
+         refused("record 2: unknown field(s) colour")),
         ('[{"description": "ok"}, {"description": "x", "created_at": "2026-01-01T10:00:00"}]',
-         "t.json", "Error: record 2: created_at: '2026-01-01T10:00:00' has no time zone (add Z for UTC)\n"),
+         "t.json", refused("record 2: created_at: '2026-01-01T10:00:00' has no time zone (add Z for UTC)")),
         ('[{"description": "ok"}, {"description": "x"', "t.json",
-         "Error: record 2: malformed JSON (Expecting ',' delimiter)\n"),
-        ('[{"description": "ok"}, 7]', "t.json", "Error: record 2: expected a task object\n"),
+         unreadable("record 2: malformed JSON (Expecting ',' delimiter)")),
+        ('[{"description": "ok"}, 7]', "t.json", refused("record 2: expected a task object")),
         ('{"description": "ok"}', "t.json", "Error: not a JSON array: the file must start with '['\n"),
         ("description,completed\nok,false\nbad,maybe\n", "t.csv",
-         "Error: line 3: completed must be true or false, not 'maybe'\n"),
+         refused("line 3: completed must be true or false, not 'maybe'")),
         ("description,colour\nok,red\n", "t.csv",
-         "Error: line 1: CSV header must be description,id,completed,priority,due,tags,created_at,"
-         "completed_at; unknown colour\n"),
+         "Error: line 1: CSV header must be description,id,uid,completed,priority,due,tags,"
+         "created_at,completed_at; unknown colour\n"),
     ],
 )
 def test_a_bad_record_imports_nothing_and_exits_2_naming_it(todo, todo_json, tmp_path,
@@ -139,34 +153,36 @@ BEYOND_THE_RECORD_LIMIT = 3 << 20  # characters; the limit is 1 MiB
     ("content", "name", "message"),
     [
         ("[]".encode("utf-16"), "t.json",
-         "{path} is UTF-16 or UTF-32 text (it starts with a byte-order mark); minidb reads UTF-8: "
-         "convert it first, e.g. with iconv -t UTF-8"),
+         "Error: {path} is UTF-16 or UTF-32 text (it starts with a byte-order mark); minidb reads "
+         "UTF-8: convert it first, e.g. with iconv -t UTF-8\n"),
         (b'[{"description": "ok"}, {"description": "caf\xe9"}]', "t.json",
-         "record 2: description is not UTF-8 text (byte 0xE9 at character 4)"),
+         refused("record 2: description is not UTF-8 text (byte 0xE9 at character 4)")),
         (b"description\nok\ncaf\xe9\n", "t.csv",
-         "line 3: description is not UTF-8 text (byte 0xE9 at character 4)"),
+         refused("line 3: description is not UTF-8 text (byte 0xE9 at character 4)")),
         (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 20, "t.csv",
-         "line 1: the CSV header is not UTF-8 text (byte 0x89 at character 1)"),
-        (b"[" * 100_000, "t.json", "record 1: nested too deeply"),
+         "Error: line 1: the CSV header is not UTF-8 text (byte 0x89 at character 1)\n"),
+        (b"[" * 100_000, "t.json", "Error: record 1: nested too deeply\n"),
         (b'[{"description": "ok"}, {"description": "\\ud800"}]', "t.json",
-         "record 2: description contains a lone surrogate (U+D800 at character 1), which is not text"),
+         refused("record 2: description contains a lone surrogate (U+D800 at character 1), "
+                 "which is not text")),
         (b'[{"description": "a\\u0000b"}]', "t.json",
-         "record 1: description contains a NUL character (character 2), which cannot be stored"),
+         refused("record 1: description contains a NUL character (character 2), which cannot be stored")),
         (b"description\na\x00b\n", "t.csv",
-         "line 2: description contains a NUL character (character 2), which cannot be stored"),
+         refused("line 2: description contains a NUL character (character 2), which cannot be stored")),
         (b'[{"description": "x", "tags": ["ok", "a\\u0000"]}]', "t.json",
-         "record 1: tag contains a NUL character (character 2), which cannot be stored"),
+         refused("record 1: tag contains a NUL character (character 2), which cannot be stored")),
         (b'[{"description": "x", "completed": ' + b"1" * 5000 + b"}]", "t.json",
-         "record 1: a number has more than 4300 digits"),
+         "Error: record 1: a number has more than 4300 digits\n"),
         (b'[{"description": "x", "created_at": "0001-01-01T00:00:00+14:00"}]', "t.json",
-         "record 1: created_at: '0001-01-01T00:00:00+14:00' is out of range: years 1-9999 in UTC"),
+         refused("record 1: created_at: '0001-01-01T00:00:00+14:00' is out of range: years 1-9999 in UTC")),
         (b'[{"description": "x", "completed": true, "completed_at": "9999-12-31T23:59:59-00:01"}]', "t.json",
-         "record 1: completed_at: '9999-12-31T23:59:59-00:01' is out of range: years 1-9999 in UTC"),
+         refused("record 1: completed_at: '9999-12-31T23:59:59-00:01' is out of range: "
+                 "years 1-9999 in UTC")),
         (b'[{"description": "ok"}, {"description": "' + b"x" * BEYOND_THE_RECORD_LIMIT + b'"}]', "t.json",
-         "record 2: larger than 1 MiB, the most a record may be"),
+         unreadable("record 2: larger than 1 MiB, the most a record may be")),
         # Text quoted from the file cannot break the one-line rule.
         (b'[{"description": "x", "bad\\nkey\\u0000": 1}]', "t.json",
-         "record 1: unknown field(s) bad\\nkey\\x00"),
+         refused("record 1: unknown field(s) bad\\nkey\\x00")),
     ],
     ids=["utf-16", "latin-1 json", "latin-1 csv", "binary", "deep", "surrogate", "nul json", "nul csv",
          "nul tag", "long number", "year 0", "year 10000", "huge record", "line break in a key"],
@@ -177,8 +193,7 @@ def test_a_hostile_file_imports_nothing_and_exits_2_naming_the_record(todo, todo
     path = tmp_path / name
     path.write_bytes(content)
     result = todo("import", str(path))
-    assert (result.exit_code, result.stdout, result.stderr) == (
-        2, "", f"Error: {message.format(path=path)}\n")
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", message.format(path=path))
     assert [t["description"] for t in todo_json("list", "--all")] == ["existing"]
 
 
@@ -222,8 +237,9 @@ def test_a_sqlite_database_with_a_3_digit_year_written_by_an_older_minidb_reads_
 
     url = databases.new("sqlite", "todo")
     with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
-        conn.execute("INSERT INTO tasks (description, search_key, completed, created_at) "
-                     "VALUES ('old', 'old', 0, '999-01-01T00:00:00.000000Z')")
+        conn.execute("INSERT INTO tasks (uid, description, search_key, completed, created_at) "
+                     "VALUES ('0b5c9d3e-0000-4000-8000-000000000001', 'old', 'old', 0, "
+                     "'999-01-01T00:00:00.000000Z')")
     result = invoke("todo", "--db", url, "export")
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)[0]["created_at"] == "0999-01-01T00:00:00Z"

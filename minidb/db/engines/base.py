@@ -38,6 +38,12 @@ class Engine(ABC):
 
     #: The engine's name in URLs and folder names: ``sql/<app>/<name>/``, ``migrations/<app>/<name>/``.
     name: ClassVar[str]
+    #: Whether a batch of rows is cheaper as one set-based statement (rows as one
+    #: JSON parameter) than as one statement a row: on a server each statement
+    #: costs planning and executing there, even pipelined; in-process SQLite
+    #: runs a statement a row in C (executemany), and its set-based INSERT ...
+    #: SELECT slows the inserts that follow it in the transaction.
+    set_statements_for_batches: ClassVar[bool] = False
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"
@@ -75,6 +81,10 @@ class Engine(ABC):
     def stream(self, conn: Any, sql: str, params: Mapping[str, Any], batch_size: int,
                name: str) -> Iterator[Any]:
         """The rows of a query, read ``batch_size`` at a time rather than all at once."""
+
+    @abstractmethod
+    def prepare_bulk_write(self, conn: Any) -> None:
+        """Ready ``conn`` for a transaction that writes many rows (an import)."""
 
     # --- schema
 

@@ -38,6 +38,7 @@ def _sqlstate(error: BaseException) -> str:
 
 class PostgresEngine(Engine):
     name = "postgresql"
+    set_statements_for_batches = True
 
     def connect(self, url: DatabaseURL) -> Any:
         import psycopg
@@ -91,6 +92,10 @@ class PostgresEngine(Engine):
             while cursor.nextset():
                 results.append(fetch(cursor))
             return results
+
+    def prepare_bulk_write(self, conn: Any) -> None:
+        # Nothing: the buffers that matter are the server's, sized by its administrator.
+        pass
 
     def stream(self, conn: Any, sql: str, params: Mapping[str, Any], batch_size: int,
                name: str) -> Iterator[Any]:

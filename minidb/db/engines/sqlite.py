@@ -78,6 +78,10 @@ def _private_files() -> Iterator[None]:
         os.umask(previous)
 
 
+#: The page cache of a connection that writes many rows (see prepare_bulk_write).
+BULK_WRITE_CACHE_KIB = 64 * 1024
+
+
 class SQLiteEngine(Engine):
     name = "sqlite"
 
@@ -125,8 +129,22 @@ class SQLiteEngine(Engine):
 
     def run_many(self, conn: sqlite3.Connection, sql: str, batch: list[Mapping[str, Any]],
                  fetch: Callable[[Any], Any], returning: bool) -> list[Any]:
-        # In-process: a round trip costs nothing, so there is nothing to batch.
+        # In-process: a round trip costs nothing, but a Python call per row does.
+        # Statements that return nothing run in one executemany, the loop in C:
+        # that is what keeps an import of 100,000 tasks, and the index on each
+        # task's uid, within the time it took before uids.
+        if not returning:
+            conn.executemany(sql, batch)
+            return [None] * len(batch)
         return [fetch(conn.execute(sql, params)) for params in batch]
+
+    def prepare_bulk_write(self, conn: sqlite3.Connection) -> None:
+        # SQLite's page cache is the process's, 2 MB by default: an import that
+        # inserts into the unique uid index at random pages misses it on nearly
+        # every row. Up to 64 MB (used only as pages are read, and for this
+        # connection only, which ends with the command) makes 100,000 inserts
+        # about a third cheaper.
+        conn.execute(f"PRAGMA cache_size = -{BULK_WRITE_CACHE_KIB}")
 
     def stream(self, conn: sqlite3.Connection, sql: str, params: Mapping[str, Any],
                batch_size: int, name: str) -> Iterator[Any]:

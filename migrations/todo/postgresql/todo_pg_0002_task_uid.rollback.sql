@@ -1,0 +1,11 @@
+DROP VIEW task_rows;
+
+CREATE VIEW task_rows AS
+SELECT t.id, t.description, t.search_key, t.completed, t.priority, t.due,
+       t.created_at, t.completed_at,
+       (SELECT string_agg(g.name, ',' ORDER BY g.name)
+          FROM task_tags tt JOIN tags g ON g.id = tt.tag_id
+         WHERE tt.task_id = t.id) AS tags
+  FROM tasks t;
+
+ALTER TABLE tasks DROP COLUMN uid;

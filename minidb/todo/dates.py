@@ -1,0 +1,61 @@
+"""Due dates as people say them: ``today``, ``fri``, ``+2w``, or ``2026-12-01``.
+
+A pure function of the text and the day it is: the caller passes ``today``
+(the command line passes the local date, so ``tomorrow`` means the user's
+tomorrow whatever the server's zone), which also lets tests pin the day.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from minidb.errors import InvalidInput
+from minidb.formats import check_text
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+#: ``fri`` and ``friday`` alike: each weekday by its full name and its first three letters.
+_WEEKDAY_NUMBERS = {name: number for number, full in enumerate(WEEKDAYS) for name in (full, full[:3])}
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_OFFSET = re.compile(r"\+([0-9]{1,7})([dw])")
+ACCEPTED = "YYYY-MM-DD, today, tomorrow, a weekday (mon or monday ... sun or sunday: the next one " \
+           "after today), +Nd or +Nw (N days or weeks from today)"
+
+
+def parse_natural_date(text: str, today: date) -> date:
+    """The date ``text`` names, counted from ``today``; InvalidInput (exit 2) for anything else.
+
+    - ``YYYY-MM-DD``: that date (a real one).
+    - ``today``, ``tomorrow``.
+    - a weekday, ``friday`` or ``fri``: the next such day *after* today
+      (on a Friday, ``fri`` is a week away).
+    - ``+Nd`` / ``+Nw``: N days or weeks from today (``+0d`` is today).
+
+    Case and surrounding blanks do not matter.
+    """
+    word = check_text(text, "due date").strip().lower()
+    if _ISO_DATE.fullmatch(word):
+        try:
+            return date.fromisoformat(word)
+        except ValueError:
+            raise InvalidInput(f"{text!r} is not a real date") from None
+    days: int | None = None
+    if word == "today":
+        days = 0
+    elif word == "tomorrow":
+        days = 1
+    elif word in _WEEKDAY_NUMBERS:
+        days = (_WEEKDAY_NUMBERS[word] - today.weekday() - 1) % 7 + 1
+    elif offset := _OFFSET.fullmatch(word):
+        days = int(offset.group(1)) * (7 if offset.group(2) == "w" else 1)
+    if days is None:
+        raise InvalidInput(f"due date must be {ACCEPTED}; not {text!r}")
+    try:
+        return today + timedelta(days=days)
+    except OverflowError:
+        raise InvalidInput(f"due date {text!r} is after 9999-12-31") from None
+
+
+def local_today() -> date:
+    """Today in the local time zone (``TZ``, else the system's)."""
+    return date.today()
