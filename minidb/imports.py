@@ -236,6 +236,10 @@ class ImportRun(Generic[R]):
             return True
         return False
 
+    def warn(self, message: str) -> None:
+        """Something the user should know that does not stop the record (a value kept aside)."""
+        self._progress.echo(f"Warning: {_one_line(message)}")
+
     @property
     def failed(self) -> bool:
         """Whether the import will be refused whatever comes next."""

@@ -108,6 +108,23 @@ def test_the_todo_app_loads_neither_the_notes_nor_the_contacts_libraries(tmp_pat
     assert loaded(modules, OTHER_APPS_LIBRARIES) == []
 
 
+# What `minidb contacts find` and `list` must not load: only add, update and
+# import check phones and e-mails, and only import and export read or write vCards.
+CHECKING_LIBRARIES = ("phonenumbers", "email_validator", "vobject", "minidb.contacts.vcard",
+                      "flask", "werkzeug", "pymongo", "bson", "minidb.notes", "minidb.todo")
+
+
+@pytest.mark.parametrize("args", [("find", "ada"), ("find", "2083", "--json"), ("list",), ("list", "--json")])
+def test_contacts_find_and_list_load_no_phone_email_or_vcard_library(tmp_path, monkeypatch, args):
+    monkeypatch.setenv("MINIDB_DATA_DIR", str(tmp_path))
+    added = minidb_cmd("contacts", "add", "Ada", "--phone", "cell:+44 20 8366 1177",
+                       "--email", "ada@example.com", env={**os.environ, "MINIDB_DATA_DIR": str(tmp_path)})
+    assert added.returncode == 0, added.stderr
+    modules = modules_loaded_by(tmp_path, "contacts", *args)
+    assert "minidb.contacts.store" in modules  # the probe sees what it should
+    assert loaded(modules, CHECKING_LIBRARIES) == []
+
+
 def test_help_and_completion_of_the_app_names_load_no_app(tmp_path, monkeypatch):
     apps = tuple(module.rsplit(".", 1)[0] for module, _attribute, _help in APPS.values())
     modules = modules_loaded_by(tmp_path, "--help")

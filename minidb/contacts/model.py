@@ -1,31 +1,46 @@
 """The contacts rules: what a contact is, and the checks every input goes through.
 
 Every check raises InvalidInput (exit status 2) with a message that says
-what is wrong. Nothing here touches a database: see ``store.py``.
+what is wrong. Nothing here touches a database: see ``store.py``; the
+formats a contact travels in (JSON, CSV, vCard) are in ``transfer.py``.
 
-Phone numbers, e-mail addresses and vCards are standards with long tails
-(numbering plans change monthly; RFC 5322/6531 addresses; RFC 6350), so
-they are left to libraries that track them: ``phonenumbers`` (Google's
-libphonenumber metadata), ``email-validator`` and ``vobject``.
+A contact has a name, a stable uid (a vCard's own UID when it came with
+one, else ``urn:uuid:…``), any number of phones and e-mails with one
+preferred entry per kind (``entries.py``), and the vCard properties minidb
+keeps without modelling them.
+
+Start-up matters: ``find`` and ``list`` load this module, so the libraries
+behind the checks (phonenumbers, email-validator) and the vCard codec are
+imported only by the functions that need them.
 """
 
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
-
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
+from typing import Any, NamedTuple
 
 from minidb import records
-from minidb.errors import InvalidInput
+from minidb.contacts.entries import (
+    Entry,
+    Holdings,
+    entries_from_row,
+    one_preferred,
+    preferred_value,
+    split_typed,
+)
+from minidb.contacts.phones import Phone, ascii_digits, kept_as_written_note
+from minidb.contacts.phones import parse_phone as _parse_phone
+from minidb.contacts.phones import parse_region as parse_region
+from minidb.errors import InvalidInput, NotFound
 from minidb.formats import check_text, timestamp_to_json
 from minidb.records import Record, now
 from minidb.search import like_pattern, search_key
 
 MAX_NAME = 200
+MAX_UID = 1000
 DEFAULT_REGION = "US"
 # The shortest text the trigram indexes can look up; shorter ones scan.
 TRIGRAM = 3
@@ -44,38 +59,18 @@ def parse_name(text: str) -> str:
     return name
 
 
-def parse_region(value: str) -> str:
-    """A region code phonenumbers knows (``us`` → ``US``); invalid → InvalidInput."""
-    region = value.strip().upper()
-    if region not in phonenumbers.SUPPORTED_REGIONS:
-        raise InvalidInput(
-            f"unknown phone region {value!r}: use a two-letter country code such as US or GB"
-        )
-    return region
+def parse_phone(text: str, region: str) -> Phone:
+    """The phone to store: E.164 when it is a possible number in ``region``, else as written.
 
-
-def parse_phone(value: str, region: str) -> str:
-    """The number in E.164 (``+442083661177``).
-
-    Accepts what people and phones write: spaces, dashes, brackets, ``tel:``
-    URIs (RFC 3966) and extensions. An extension is dropped, since E.164
-    has none: the number itself is kept rather than the record refused.
-    A number without a country code is read as one of ``region``.
+    Text that is not a phone number at all (``12``, ``call me``) raises InvalidInput.
     """
-    text = check_text(value, "phone").strip()
-    try:
-        number = phonenumbers.parse(text, region)
-    except phonenumbers.NumberParseException:
-        number = None
-    if number is None or not phonenumbers.is_valid_number(number):
-        international = text.startswith(("+", "tel:+", "00"))
-        hint = "" if international else f" for region {region} (add the country code, e.g. +44)"
-        raise InvalidInput(f"phone {value!r} is not a valid phone number{hint}")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return _parse_phone(check_text(text, "phone"), region)
 
 
 def parse_email(value: str) -> str:
     """The normalised address (domain lower-cased, Unicode NFC); syntax only, no DNS."""
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         # check_deliverability=False: no DNS look-ups, so adding a contact
         # works offline and never waits on a resolver.
@@ -83,6 +78,27 @@ def parse_email(value: str) -> str:
     except EmailNotValidError as error:
         # The library ends its sentences with a period; ours may go on ("; nothing was imported").
         raise InvalidInput(f"email {value!r} is not valid: {str(error).rstrip('.')}") from None
+
+
+def parse_uid(value: str) -> str:
+    """A uid as given (a vCard UID may be any text): 1 to MAX_UID characters, not blank."""
+    uid = check_text(value, "uid")
+    if not uid.strip():
+        raise InvalidInput("uid must not be blank")
+    if len(uid) > MAX_UID:
+        raise InvalidInput(f"uid is {len(uid)} characters; the limit is {MAX_UID}")
+    return uid
+
+
+def new_uid() -> str:
+    import uuid
+
+    return f"urn:uuid:{uuid.uuid4()}"
+
+
+def email_key(value: str) -> str:
+    """What makes two e-mails the same one: case-folded (``Zoë@X.org`` = ``ZOË@x.org``)."""
+    return search_key(value)
 
 
 def search_terms(text: str) -> dict[str, str | None]:
@@ -93,7 +109,7 @@ def search_terms(text: str) -> dict[str, str | None]:
     """
     if not check_text(text, "search text").strip():
         raise InvalidInput("search text must not be blank")
-    digits = phonenumbers.normalize_digits_only(text)  # also reads non-ASCII digits
+    digits = ascii_digits(text)  # also reads non-ASCII digits
     return {
         "key": search_key(text),
         "pattern": like_pattern(text),
@@ -101,53 +117,152 @@ def search_terms(text: str) -> dict[str, str | None]:
     }
 
 
+# --- entries as the user gives them
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """Entries checked and normalised, and the notes to show (phones kept as written)."""
+
+    entries: tuple[Entry, ...]
+    notes: tuple[str, ...] = ()
+
+
+def phone_entry(text: str, region: str, type_: str | None = None, preferred: bool = False,
+                group: str | None = None) -> tuple[Entry, str | None]:
+    """One phone as stored, and the note to show when it is kept as written."""
+    phone = parse_phone(text, region)
+    note = kept_as_written_note(phone, region) if phone.as_written else None
+    return Entry(phone.value, type_, preferred, group), note
+
+
+def email_entry(text: str, type_: str | None = None, preferred: bool = False,
+                group: str | None = None) -> Entry:
+    return Entry(parse_email(text), type_, preferred, group)
+
+
+def typed_phones(texts: Iterable[str], region: str) -> Parsed:
+    """``--phone [TYPE:]P`` values: the first preferred, a repeat refused."""
+    entries, notes = [], []
+    for text in texts:
+        label, value = split_typed(text, "phone")
+        entry, note = phone_entry(value, region, label)
+        entries.append(entry)
+        if note:
+            notes.append(note)
+    return Parsed(tuple(one_preferred(distinct(entries, "phone", str))), tuple(notes))
+
+
+def typed_emails(texts: Iterable[str]) -> Parsed:
+    """``--email [TYPE:]E`` values: the first preferred, a repeat refused."""
+    entries = []
+    for text in texts:
+        label, value = split_typed(text, "email")
+        entries.append(email_entry(value, label))
+    return Parsed(tuple(one_preferred(distinct(entries, "email", email_key))))
+
+
+def distinct(entries: Sequence[Entry], kind: str, key: Callable[[str], str]) -> list[Entry]:
+    """``entries``, or InvalidInput if one value is there twice (once normalised)."""
+    seen: set[str] = set()
+    for entry in entries:
+        if key(entry.value) in seen:
+            raise InvalidInput(f"{kind} {entry.value} is given twice")
+        seen.add(key(entry.value))
+    return list(entries)
+
+
+# --- the contact record
+
+
 @dataclass
 class NewContact:
     """A validated contact ready to insert (from ``add`` or one import record)."""
 
     name: str
-    phone: str | None = None
-    email: str | None = None
+    uid: str = field(default_factory=new_uid)
+    phones: tuple[Entry, ...] = ()
+    emails: tuple[Entry, ...] = ()
+    kept: tuple[Any, ...] = ()  # KeptProperty (minidb.contacts.vcard), in card order
     created_at: datetime = field(default_factory=now)
     updated_at: datetime | None = None  # None: the same as created_at
 
+    @property
+    def holdings(self) -> Holdings:
+        return Holdings(self.phones, self.emails, self.kept)
+
+    def holding(self, holdings: Holdings) -> NewContact:
+        """This contact holding ``holdings`` instead."""
+        return replace(self, phones=holdings.phones, emails=holdings.emails, kept=holdings.kept)
+
+    def claims(self) -> list[Claim]:
+        """What no other contact may hold: its uid, e-mails and phones, in that order.
+
+        The order is the one a merge matches by: uid, then e-mail, then phone.
+        """
+        return [Claim("uid", self.uid, self.uid), *claims_of(self.holdings)]
+
+
+class Claim(NamedTuple):
+    """A value only one contact may hold: ``kind`` is uid, email or phone; ``key`` what makes
+    two the same (an e-mail case-folded); ``value`` as the contact has it."""
+
+    kind: str
+    key: str
+    value: str
+
+    @property
+    def slot(self) -> tuple[str, str]:
+        return self.kind, self.key
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.value}"
+
+
+def claims_of(holdings: Holdings) -> list[Claim]:
+    return ([Claim("email", email_key(e.value), e.value) for e in holdings.emails]
+            + [Claim("phone", e.value, e.value) for e in holdings.phones])
+
 
 def contact_json(row: Any) -> Record:
-    """The contact object (what ``--json`` prints and export writes) of a contacts row.
+    """The contact object (what ``--json`` prints) of a ``contact_rows`` row.
 
+    ``phone`` and ``email`` are the preferred entries' values (null when
+    there are none), for scripts written before contacts had several.
     Timestamps are ISO 8601 in UTC with a ``Z``.
     """
+    phones = entries_from_row(row["phones"])
+    emails = entries_from_row(row["emails"])
     return {
         "id": row["id"],
+        "uid": row["uid"],
         "name": row["name"],
-        "phone": row["phone"],
-        "email": row["email"],
+        "phone": preferred_value(phones),
+        "email": preferred_value(emails),
+        "phones": [entry.as_json() for entry in phones],
+        "emails": [entry.as_json() for entry in emails],
         "created_at": timestamp_to_json(row["created_at"]),
         "updated_at": timestamp_to_json(row["updated_at"]),
     }
 
 
-RECORD_FIELDS = ("name", "phone", "email", "created_at", "updated_at")
+def entries_of(contact: Record, kind: str) -> list[Entry]:
+    """The phones or e-mails of a contact object."""
+    return [Entry(e["value"], e["type"], e["preferred"], e.get("group")) for e in contact[kind]]
 
 
-def contact_from_record(record: Any, where: str, region: str) -> NewContact:
-    """Validate one imported contact object (as ``export`` writes them, or a CSV row).
+# --- update
 
-    Empty phone or e-mail strings mean none, as in a CSV file's empty cell.
-    Timestamps are kept when given, so a move between databases keeps them.
-    """
-    with records.record_at(where):
-        records.check_fields(record, "contact", RECORD_FIELDS)
-        name = records.string(record, "name")
-        phone = (records.optional_string(record, "phone") or "").strip()
-        email = (records.optional_string(record, "email") or "").strip()
-        return NewContact(
-            name=parse_name(name),
-            phone=parse_phone(phone, region) if phone else None,
-            email=parse_email(email) if email else None,
-            created_at=records.optional_timestamp(record, "created_at") or now(),
-            updated_at=records.optional_timestamp(record, "updated_at"),
-        )
+
+@dataclass
+class EntryChange:
+    """What ``update`` does to a contact's phones or e-mails, in this order:
+    remove all (``clear``), remove some, replace the preferred one, add."""
+
+    clear: bool = False
+    remove: tuple[str, ...] = ()  # normalised values
+    preferred: Entry | None = None
+    add: tuple[Entry, ...] = ()
 
 
 @dataclass
@@ -155,7 +270,30 @@ class Change(records.Change):
     """What ``update`` changes."""
 
     name: str | None = None
-    phone: str | None = None
-    clear_phone: bool = False
-    email: str | None = None
-    clear_email: bool = False
+    phones: EntryChange = field(default_factory=EntryChange)
+    emails: EntryChange = field(default_factory=EntryChange)
+
+
+def changed_entries(entries: Sequence[Entry], change: EntryChange, kind: str, key: Callable[[str], str],
+                    contact_id: int) -> list[Entry]:
+    """``entries`` after ``change``; NotFound if a value to remove is not among them."""
+    held = {key(entry.value) for entry in entries}
+    missing = [value for value in change.remove if key(value) not in held]
+    if missing:
+        raise NotFound(f"contact {contact_id} has no {kind} {', '.join(missing)}; nothing was changed")
+    removed = {key(value) for value in change.remove}
+    current = [entry for entry in ([] if change.clear else entries) if key(entry.value) not in removed]
+    if change.preferred is not None:
+        new = replace(change.preferred, preferred=True)
+        current = [entry for entry in current if key(entry.value) != key(new.value)]
+        at = next((i for i, entry in enumerate(current) if entry.preferred), None)
+        if at is None:
+            current.insert(0, new)
+        else:
+            current[at] = new
+    held = {key(entry.value) for entry in current}
+    for entry in change.add:
+        if key(entry.value) not in held:
+            held.add(key(entry.value))
+            current.append(replace(entry, preferred=False) if current else replace(entry, preferred=True))
+    return one_preferred(current)

@@ -427,7 +427,11 @@ class Card:
     @property
     def warnings(self) -> list[str]:
         """What was read with a fallback, kept properties included."""
-        self.kept_with(self.phones + self.emails)  # any of them may be refused, and then kept
+        return self.warnings_with(self.phones + self.emails)  # any of them may be refused, and then kept
+
+    def warnings_with(self, refused: Iterable[Entry]) -> list[str]:
+        """The warnings of the card as kept with ``refused`` (see ``kept_with``)."""
+        self.kept_with(refused)
         return list(self._warnings)
 
     def _warn(self, message: str) -> None:
@@ -1006,7 +1010,9 @@ def read_cards(source: IO[bytes] | bytes) -> Iterator[Card]:
 
 
 def _rev(moment: datetime | None) -> str:
-    return (moment or datetime.now(UTC)).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    # Not strftime: glibc's %Y writes year 999 as '999', not the 4 digits a date needs.
+    utc = (moment or datetime.now(UTC)).astimezone(UTC)
+    return f"{utc.year:04}{utc.month:02}{utc.day:02}T{utc.hour:02}{utc.minute:02}{utc.second:02}Z"
 
 
 def _escape_phone(value: str) -> str:

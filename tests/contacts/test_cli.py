@@ -4,6 +4,7 @@ SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -13,6 +14,9 @@ from tests.harness import free_port
 from tests.helpers import invoke, outcome
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z$")
+UID = re.compile(r"^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+NOT_A_PHONE = ("is not a phone number: it needs at least 3 digits and otherwise only + ( ) - . / * # "
+               "and spaces, or an extension such as x12")
 ADA = ("Ada Lovelace", "--phone", "+44 20 8366 1177", "--email", "Ada@Example.COM")
 
 
@@ -27,9 +31,61 @@ def test_add_joins_the_words_of_the_name_and_trims_it(contacts) -> None:
 def test_add_json_is_the_contact_with_e164_phone_and_normalised_email(contacts_json) -> None:
     contact = contacts_json("add", *ADA)
     assert TIMESTAMP.match(contact["created_at"])
-    assert contact == {"id": 1, "name": "Ada Lovelace", "phone": "+442083661177",
-                       "email": "Ada@example.com", "created_at": contact["created_at"],
-                       "updated_at": contact["created_at"]}
+    assert UID.match(contact["uid"])
+    assert contact == {"id": 1, "uid": contact["uid"], "name": "Ada Lovelace",
+                       "phone": "+442083661177", "email": "Ada@example.com",
+                       "phones": [{"value": "+442083661177", "type": None, "preferred": True}],
+                       "emails": [{"value": "Ada@example.com", "type": None, "preferred": True}],
+                       "created_at": contact["created_at"], "updated_at": contact["created_at"]}
+
+
+def test_every_contact_gets_its_own_uid(contacts_json) -> None:
+    uids = {contacts_json("add", name)["uid"] for name in ("Ada", "Ada", "Bob")}
+    assert len(uids) == 3
+
+
+def test_add_takes_several_typed_phones_and_emails_the_first_preferred(contacts, contacts_json) -> None:
+    contact = contacts_json("add", "Ada", "--phone", "cell:+44 20 8366 1177", "--phone", "+44 20 7123 4567",
+                            "--phone", "Work,FAX:+44 20 7123 4568", "--email", "home:ada@example.com",
+                            "--email", "ada@work.example")
+    assert (contact["phone"], contact["email"]) == ("+442083661177", "ada@example.com")
+    assert contact["phones"] == [{"value": "+442083661177", "type": "cell", "preferred": True},
+                                 {"value": "+442071234567", "type": None, "preferred": False},
+                                 {"value": "+442071234568", "type": "work,fax", "preferred": False}]
+    assert contact["emails"] == [{"value": "ada@example.com", "type": "home", "preferred": True},
+                                 {"value": "ada@work.example", "type": None, "preferred": False}]
+    assert contacts_json("show", "1")["phones"] == contact["phones"]
+
+
+def test_a_phone_given_twice_is_refused(contacts, contacts_json) -> None:
+    result = contacts("add", "Ada", "--phone", "+1 202 555 0123", "--phone", "cell:(202) 555-0123")
+    assert outcome(result) == (2, "", "Error: phone +12025550123 is given twice\n")
+    result = contacts("add", "Ada", "--email", "a@example.com", "--email", "A@EXAMPLE.COM")
+    assert outcome(result) == (2, "", "Error: email A@example.com is given twice\n")
+    assert contacts_json("list") == []
+
+
+@pytest.mark.parametrize(("phone", "stored"), [
+    ("555-1234", "555-1234"),  # a local number: possible only with an area code
+    ("12345", "12345"),
+    ("*31# 0123", "*31# 0123"),
+    ("+44 20 8366", "+44 20 8366"),
+])
+def test_a_phone_that_is_not_a_possible_number_is_stored_as_written_with_a_note(contacts, phone,
+                                                                                stored) -> None:
+    result = contacts("add", "Ada", "--phone", phone, "--json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["phone"] == stored
+    assert result.stderr == (f"Note: phone {stored!r} is not a possible number for region US (add "
+                             "the country code, e.g. +44, to store it in international form); "
+                             "stored as written\n")
+
+
+def test_update_notes_a_phone_stored_as_written_too(contacts) -> None:
+    contacts("add", "Ada")
+    result = contacts("update", "1", "--add-phone", "555-1234")
+    assert (result.exit_code, result.stdout) == (0, "Updated contact 1: Ada\n")
+    assert result.stderr.startswith("Note: phone '555-1234' is not a possible number for region US")
 
 
 def test_phone_and_email_are_optional(contacts_json) -> None:
@@ -74,11 +130,10 @@ def test_an_invalid_region_exits_2(contacts_url, args, env, message) -> None:
         (["   "], "Error: name must not be blank\n"),
         (["x" * 201], "Error: name is 201 characters; the limit is 200\n"),
         (["a\nb"], "Error: name 'a\\nb' must not contain control characters such as line breaks\n"),
-        (["x", "--phone", "12345"], "Error: phone '12345' is not a valid phone number for region US "
-                                    "(add the country code, e.g. +44)\n"),
-        (["x", "--phone", "+44 20 8366"], "Error: phone '+44 20 8366' is not a valid phone number\n"),
-        (["x", "--phone", "call me"], "Error: phone 'call me' is not a valid phone number for region "
-                                      "US (add the country code, e.g. +44)\n"),
+        (["x", "--phone", "12"], f"Error: phone '12' {NOT_A_PHONE}\n"),
+        (["x", "--phone", "call me"], f"Error: phone 'call me' {NOT_A_PHONE}\n"),
+        (["x", "--phone", "work:"], "Error: phone must not be blank\n"),
+        (["x", "--phone", "wo|rk,x:+12025550123"], f"Error: phone 'wo|rk,x:+12025550123' {NOT_A_PHONE}\n"),
         (["x", "--email", "ada"], "Error: email 'ada' is not valid: An email address must have an "
                                   "@-sign\n"),
         (["x", "--email", "ada@localhost"], "Error: email 'ada@localhost' is not valid: The part "
@@ -99,10 +154,13 @@ def test_a_200_character_name_is_accepted(contacts_json) -> None:
     [
         (["Bob", "--phone", "+442083661177"],
          "Error: phone +442083661177 already belongs to contact 1 (Ada Lovelace)\n"),
-        (["Bob", "--phone", "tel:+44-20-8366-1177;ext=12"],
+        (["Bob", "--phone", "cell:tel:+44-20-8366-1177"],
          "Error: phone +442083661177 already belongs to contact 1 (Ada Lovelace)\n"),
         (["Bob", "--email", "ADA@EXAMPLE.com"],
          "Error: email ADA@example.com already belongs to contact 1 (Ada Lovelace)\n"),
+        # Any of several: the first one held is named.
+        (["Bob", "--email", "bob@example.com", "--phone", "+12025550123", "--phone", "+442083661177"],
+         "Error: phone +442083661177 already belongs to contact 1 (Ada Lovelace)\n"),
     ],
 )
 def test_a_duplicate_phone_or_email_exits_1_naming_the_holder(contacts, contacts_json, args,
@@ -130,9 +188,11 @@ def test_list_prints_one_line_per_contact(contacts) -> None:
     contacts("add", *ADA)
     contacts("add", "Charles Babbage")
     contacts("add", "Mary Somerville", "--email", "mary@example.org")
+    contacts("add", "Grace", "--phone", "+12025550123", "--phone", "+12025550124", "--email", "g@example.com")
     assert outcome(contacts("list")) == (0, (
         "   1 Ada Lovelace  (+442083661177, Ada@example.com)\n"
         "   2 Charles Babbage\n"
+        "   4 Grace  (+12025550123, g@example.com, +1 more)\n"
         "   3 Mary Somerville  (mary@example.org)\n"), "")
 
 
@@ -141,16 +201,22 @@ def test_an_empty_list_is_success(contacts) -> None:
     assert outcome(contacts("list", "--json")) == (0, "[]\n", "")
 
 
-def test_show_prints_one_contact(contacts, contacts_json) -> None:
-    created = contacts_json("add", *ADA)["created_at"]
+def test_show_prints_one_contact_with_every_phone_and_email(contacts, contacts_json) -> None:
+    added = contacts_json("add", "Ada Lovelace", "--phone", "cell:+44 20 8366 1177",
+                          "--phone", "+44 20 7123 4567", "--email", "Ada@Example.COM")
+    created, uid = added["created_at"], added["uid"]
     assert outcome(contacts("show", "1")) == (0, (
         "id          1\n"
+        f"uid         {uid}\n"
         "name        Ada Lovelace\n"
-        "phone       +442083661177\n"
-        "email       Ada@example.com\n"
+        "phones      +442083661177  (cell, preferred)\n"
+        "            +442071234567\n"
+        "emails      Ada@example.com  (preferred)\n"
         f"created     {created}\n"
         f"updated     {created}\n"), "")
-    assert contacts_json("show", "1")["created_at"] == created
+    assert contacts_json("show", "1") == added
+    assert outcome(contacts("add", "Bob"))[0] == 0
+    assert contacts("show", "2").stdout.splitlines()[3:5] == ["phones      -", "emails      -"]
 
 
 def test_show_of_an_unknown_id_exits_1(contacts) -> None:
@@ -183,10 +249,11 @@ def test_update_changes_only_what_is_given_and_moves_updated_at(contacts, contac
     assert after["updated_at"] > before["updated_at"]
     assert after == {**before, "name": "Augusta Ada King", "updated_at": after["updated_at"]}
     changed = contacts_json("update", "1", "--phone", "202-555-0123", "--no-email")
-    assert (changed["phone"], changed["email"]) == ("+12025550123", None)
+    assert (changed["phone"], changed["email"], changed["emails"]) == ("+12025550123", None, [])
     changed = contacts_json("update", "1", "--no-phone", "--email", "ADA@example.org")
-    assert (changed["name"], changed["phone"], changed["email"]) == (
-        "Augusta Ada King", None, "ADA@example.org")
+    assert (changed["name"], changed["phone"], changed["phones"], changed["email"]) == (
+        "Augusta Ada King", None, [], "ADA@example.org")
+    assert changed["uid"] == before["uid"]
 
 
 @pytest.mark.parametrize(
@@ -207,6 +274,18 @@ def test_update_changes_only_what_is_given_and_moves_updated_at(contacts, contac
          "Error: phone +442083661177 already belongs to contact 1 (Ada Lovelace)\n"),
         (["--email", "ada@EXAMPLE.com"], 1,
          "Error: email ada@example.com already belongs to contact 1 (Ada Lovelace)\n"),
+        (["--add-phone", "+1 202 555 0199", "--add-phone", "+44 20 8366 1177"], 1,
+         "Error: phone +442083661177 already belongs to contact 1 (Ada Lovelace)\n"),
+        (["--add-email", "ADA@example.com"], 1,
+         "Error: email ADA@example.com already belongs to contact 1 (Ada Lovelace)\n"),
+        (["--remove-phone", "+1 202 555 0199"], 1,
+         "Error: contact 2 has no phone +12025550199; nothing was changed\n"),
+        (["--remove-email", "bob@example.com"], 1,
+         "Error: contact 2 has no email bob@example.com; nothing was changed\n"),
+        (["--remove-phone", "+12025550123", "--no-phone"], 2,
+         "Error: --remove-phone and --no-phone contradict each other "
+         "(see 'python -m minidb.contacts update --help')\n"),
+        (["--add-phone", "call me"], 2, f"Error: phone 'call me' {NOT_A_PHONE}\n"),
     ],
 )
 def test_update_refuses_invalid_changes_and_changes_nothing(contacts, contacts_json, args, code,
@@ -304,11 +383,12 @@ def test_migrate_reports_the_schema_is_current(contacts) -> None:
 
 def test_migrate_lists_and_applies_pending_migrations(new_database, engine) -> None:
     url = new_database("contacts", migrated=False)
-    migration = "contacts_sqlite_0001_initial" if engine == "sqlite" else "contacts_pg_0001_initial"
-    assert outcome(invoke("contacts", "--db", url, "migrate", "--check")) == (
-        1, f"pending: {migration}\n", "")
+    prefix = "contacts_sqlite" if engine == "sqlite" else "contacts_pg"
+    migrations = [f"{prefix}_0001_initial", f"{prefix}_0002_address_books"]
+    pending = "".join(f"pending: {m}\n" for m in migrations)
+    assert outcome(invoke("contacts", "--db", url, "migrate", "--check")) == (1, pending, "")
     assert outcome(invoke("contacts", "--db", url, "migrate")) == (
-        0, f"pending: {migration}\napplied: {migration}\n", "")
+        0, pending + "".join(f"applied: {m}\n" for m in migrations), "")
     assert invoke("contacts", "--db", url, "migrate", "--check").exit_code == 0
 
 

@@ -4,12 +4,18 @@
 
 -- name: find_contacts :many
 -- Each LIKE is served by its column's pg_trgm GIN index (see
--- migrations/contacts/postgresql): the planner ORs the three bitmaps and
--- reads only the matching rows. Patterns under 3 characters have no
--- trigram to look up and PostgreSQL scans instead.
-SELECT id, name, phone, email, created_at, updated_at
-  FROM contacts
- WHERE name_key LIKE :pattern ESCAPE '\'
-    OR email_key LIKE :pattern ESCAPE '\'
-    OR phone LIKE '%' || :digits || '%'
- ORDER BY name_key, id;
+-- migrations/contacts/postgresql): contacts.name_key, contact_emails.email_key,
+-- contact_phones.digits. The union of the three gives the matching ids, and
+-- only those contacts are read. Patterns under 3 characters have no trigram
+-- to look up and PostgreSQL scans instead.
+WITH matches AS (
+    SELECT id FROM contacts WHERE name_key LIKE :pattern ESCAPE '\'
+    UNION
+    SELECT contact_id FROM contact_emails WHERE email_key LIKE :pattern ESCAPE '\'
+    UNION
+    SELECT contact_id FROM contact_phones WHERE digits LIKE '%' || :digits || '%'
+)
+SELECT r.id, r.uid, r.name, r.phones, r.emails, r.created_at, r.updated_at
+  FROM matches m
+  JOIN contact_rows r ON r.id = m.id
+ ORDER BY r.name_key, r.id;
