@@ -10,19 +10,7 @@ import pytest
 
 from minidb import progress as progress_module
 from minidb.progress import counted, progress
-
-
-def read_all(fd: int) -> str:
-    chunks = []
-    while True:
-        try:
-            data = os.read(fd, 65536)
-        except OSError:  # EIO: the other end is closed
-            break
-        if not data:
-            break
-        chunks.append(data)
-    return b"".join(chunks).decode()
+from tests.harness.terminal import read_until_closed
 
 
 @pytest.fixture
@@ -33,7 +21,7 @@ def terminal():
 
     def shown() -> str:
         stream.close()
-        return read_all(master)
+        return read_until_closed(master).decode()
 
     yield stream, shown
     if not stream.closed:
@@ -101,5 +89,5 @@ def test_counted_on_a_terminal_passes_every_item_and_closes_the_source(monkeypat
 
         assert list(counted(source(), "Exporting", "task")) == list(range(1000))
         assert closed == [True]
-    assert "Exporting: " in read_all(master)
+    assert "Exporting: " in read_until_closed(master).decode()
     os.close(master)

@@ -9,6 +9,20 @@ import threading
 from pathlib import Path
 
 
+def read_until_closed(fd: int) -> bytes:
+    """Everything a pseudo-terminal's master reads until the other side is closed."""
+    chunks = []
+    while True:
+        try:
+            data = os.read(fd, 65536)
+        except OSError:  # EIO: the other end is closed
+            break
+        if not data:
+            break
+        chunks.append(data)
+    return b"".join(chunks)
+
+
 def run_on_terminal(argv: list[str], env: dict[str, str], cwd: Path,
                     stdin: bytes | None = None) -> tuple[int, str, str]:
     """The exit status, stdout (a pipe) and everything the process showed on its stderr terminal."""
@@ -16,14 +30,7 @@ def run_on_terminal(argv: list[str], env: dict[str, str], cwd: Path,
     shown: list[bytes] = []
 
     def read_terminal() -> None:
-        while True:
-            try:
-                data = os.read(master, 65536)
-            except OSError:  # EIO: the child closed its end
-                return
-            if not data:
-                return
-            shown.append(data)
+        shown.append(read_until_closed(master))
 
     try:
         child = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=slave,
