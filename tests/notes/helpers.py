@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 from urllib.parse import urlsplit, urlunsplit
 
 import bson
+from bson import ObjectId
 
 from tests.harness import free_port, stop_process
 
@@ -371,3 +372,18 @@ def _command_of(message: bytes) -> tuple[int, str | None]:
 def _reply(response_to: int, document: dict[str, Any]) -> bytes:
     body = struct.pack("<IB", 0, 0) + bson.encode(document)
     return WIRE_HEADER.pack(WIRE_HEADER.size + len(body), 0, response_to, OP_MSG) + body
+
+
+def export_line(title: str = "t", oid: str | None = None, **overrides) -> str:
+    """One line of a notes export (Extended JSON), with ``overrides`` applied to the record."""
+    record = {
+        "_id": {"$oid": oid or str(ObjectId())},
+        "title": title,
+        "content": "",
+        "tags": [],
+        "created_at": {"$date": "2025-01-02T03:04:05.678Z"},
+        "updated_at": {"$date": "2025-01-02T03:04:05.678Z"},
+        "version": 1,
+    }
+    record.update(overrides)
+    return json.dumps(record)

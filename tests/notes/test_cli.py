@@ -18,7 +18,7 @@ from minidb.notes.cli import import_notes
 from minidb.notes.db import describe, get_database
 from minidb.notes.jsonl import MAX_LINE_BYTES
 from minidb.notes.repository import NoteRepository
-from tests.notes.helpers import REPO, closed_port_uri
+from tests.notes.helpers import REPO, closed_port_uri, export_line
 
 
 def test_init_db_creates_the_indexes_idempotently(app, runner):
@@ -94,49 +94,37 @@ def test_import_from_stdin_in_several_batches(app, runner, monkeypatch):
     assert all(d["created_at"] == when and d["version"] == 3 for d in docs)
 
 
-def good_line(**overrides) -> str:
-    record = {
-        "_id": {"$oid": str(ObjectId())},
-        "title": "t",
-        "content": "",
-        "tags": [],
-        "created_at": {"$date": "2025-01-02T03:04:05.678Z"},
-        "updated_at": {"$date": "2025-01-02T03:04:05.678Z"},
-        "version": 1,
-    }
-    record.update(overrides)
-    return json.dumps(record)
 
 
 DEEP = "[" * 100_000 + "]" * 100_000
 BAD_LINES: dict[str, bytes | str] = {
     "not json": "{oops",
     "not an object": "[1, 2]",
-    "invalid title": good_line(title={"$gt": ""}),
-    "unknown field": good_line(extra=1),
-    "a field twice": good_line().replace('"title": "t"', '"title": "t", "title": "u"'),
-    "id not an ObjectId": good_line(_id="abc"),
-    "$oid not 24 hex digits": good_line(_id={"$oid": "not hex"}),
-    "$oid not a string": good_line(_id={"$oid": 5}),
-    "date not a date": good_line(created_at="yesterday"),
-    "date before 1970": good_line(created_at={"$date": "1969-12-31T23:59:59.999Z"}),
-    "date after 9999": good_line(created_at={"$date": "10000-01-01T00:00:00Z"}),
-    "date before year 1 in UTC": good_line(created_at={"$date": "0001-01-01T00:00:00+14:00"}),
-    "date after 9999 in UTC": good_line(updated_at={"$date": "9999-12-31T23:00:00-05:00"}),
-    "date without a time zone": good_line(created_at={"$date": "2025-01-02T03:04:05"}),
-    "date beyond int64 ms": good_line(created_at={"$date": {"$numberLong": "99999999999999999999"}}),
-    "date beyond 9999 in ms": good_line(created_at={"$date": 10**15}),
-    "date in microseconds": good_line(created_at={"$date": "2025-01-02T03:04:05.678901Z"}),
-    "bad version": good_line(version="1"),
-    "version above int64": good_line(version=2**63),
-    "version $numberLong above int64": good_line(version={"$numberLong": "9223372036854775808"}),
-    "version too close to int64 to take more writes": good_line(version=2**62 + 1),
-    "a 5000-digit number": good_line().replace('"version": 1', '"version": ' + "9" * 5000),
-    "NaN": good_line().replace('"version": 1', '"version": NaN'),
-    "nested 100,000 deep": good_line().replace('"tags": []', '"tags": ' + DEEP),
-    "lone surrogate in the title": good_line(title="\ud800"),
-    "lone surrogate in a field name": good_line(**{"\udc00": 1}),
-    "Latin-1": good_line(title="café").encode("utf-8").replace(b"\\u00e9", b"\xe9"),
+    "invalid title": export_line(title={"$gt": ""}),
+    "unknown field": export_line(extra=1),
+    "a field twice": export_line().replace('"title": "t"', '"title": "t", "title": "u"'),
+    "id not an ObjectId": export_line(_id="abc"),
+    "$oid not 24 hex digits": export_line(_id={"$oid": "not hex"}),
+    "$oid not a string": export_line(_id={"$oid": 5}),
+    "date not a date": export_line(created_at="yesterday"),
+    "date before 1970": export_line(created_at={"$date": "1969-12-31T23:59:59.999Z"}),
+    "date after 9999": export_line(created_at={"$date": "10000-01-01T00:00:00Z"}),
+    "date before year 1 in UTC": export_line(created_at={"$date": "0001-01-01T00:00:00+14:00"}),
+    "date after 9999 in UTC": export_line(updated_at={"$date": "9999-12-31T23:00:00-05:00"}),
+    "date without a time zone": export_line(created_at={"$date": "2025-01-02T03:04:05"}),
+    "date beyond int64 ms": export_line(created_at={"$date": {"$numberLong": "99999999999999999999"}}),
+    "date beyond 9999 in ms": export_line(created_at={"$date": 10**15}),
+    "date in microseconds": export_line(created_at={"$date": "2025-01-02T03:04:05.678901Z"}),
+    "bad version": export_line(version="1"),
+    "version above int64": export_line(version=2**63),
+    "version $numberLong above int64": export_line(version={"$numberLong": "9223372036854775808"}),
+    "version too close to int64 to take more writes": export_line(version=2**62 + 1),
+    "a 5000-digit number": export_line().replace('"version": 1', '"version": ' + "9" * 5000),
+    "NaN": export_line().replace('"version": 1', '"version": NaN'),
+    "nested 100,000 deep": export_line().replace('"tags": []', '"tags": ' + DEEP),
+    "lone surrogate in the title": export_line(title="\ud800"),
+    "lone surrogate in a field name": export_line(**{"\udc00": 1}),
+    "Latin-1": export_line(title="café").encode("utf-8").replace(b"\\u00e9", b"\xe9"),
     "binary": b"\x00\xff\xfe\x80 not text",
 }
 
@@ -146,7 +134,8 @@ def test_a_bad_line_fails_naming_it_and_nothing_is_written(app, runner, tmp_path
     bad = BAD_LINES[problem]
     bad = bad.encode("utf-8") if isinstance(bad, str) else bad
     path = tmp_path / "in.jsonl"
-    path.write_bytes(b"\n".join([good_line().encode(), good_line().encode(), bad, good_line().encode()]))
+    good = export_line().encode()
+    path.write_bytes(b"\n".join([good, export_line().encode(), bad, export_line().encode()]))
     result = runner.invoke(args=["import", str(path)])
     assert result.exit_code == 2, (result.output, result.exception)
     error, named = result.stderr.splitlines()  # the Error: line, then the bad line named
@@ -159,7 +148,7 @@ def test_a_bad_line_fails_naming_it_and_nothing_is_written(app, runner, tmp_path
 @pytest.mark.parametrize("encoding", ["utf-16", "latin-1"])
 def test_a_file_that_is_not_utf8_fails_at_its_first_line(runner, tmp_path, encoding):
     path = tmp_path / "in.jsonl"
-    path.write_bytes((good_line(title="é") + "\n").replace("\\u00e9", "é").encode(encoding))
+    path.write_bytes((export_line(title="é") + "\n").replace("\\u00e9", "é").encode(encoding))
     result = runner.invoke(args=["import", str(path)])
     assert result.exit_code == 2
     assert f"{path}: line 1: not UTF-8 text" in result.output
@@ -167,14 +156,14 @@ def test_a_file_that_is_not_utf8_fails_at_its_first_line(runner, tmp_path, encod
 
 def test_a_utf8_byte_order_mark_is_skipped(app, runner, tmp_path):
     path = tmp_path / "in.jsonl"
-    path.write_bytes(b"\xef\xbb\xbf" + good_line().encode() + b"\n")
+    path.write_bytes(b"\xef\xbb\xbf" + export_line().encode() + b"\n")
     result = runner.invoke(args=["import", str(path)])
     assert result.exit_code == 0, result.output
     assert get_database(app).database.notes.count_documents({}) == 1
 
 
 def test_mongoexport_canonical_numbers_are_read(app, runner, tmp_path):
-    line = good_line(created_at={"$date": {"$numberLong": "1735787045678"}}, version={"$numberLong": "7"})
+    line = export_line(created_at={"$date": {"$numberLong": "1735787045678"}}, version={"$numberLong": "7"})
     path = tmp_path / "in.jsonl"
     path.write_text(line + "\n")
     assert runner.invoke(args=["import", str(path)]).exit_code == 0
@@ -219,11 +208,11 @@ def test_duplicate_ids_in_the_file_or_database_are_conflicts(app, runner, make_n
     collection = get_database(app).database.notes
     path = tmp_path / "in.jsonl"
     dup = str(ObjectId())
-    path.write_text("\n".join([good_line(_id={"$oid": dup}), good_line(_id={"$oid": dup})]))
+    path.write_text("\n".join([export_line(_id={"$oid": dup}), export_line(_id={"$oid": dup})]))
     result = runner.invoke(args=["import", str(path)])
     assert result.exit_code == 1 and "line 2" in result.output and "repeats line 1" in result.output
 
-    path.write_text("\n".join([good_line(), good_line(_id={"$oid": existing["id"]})]))
+    path.write_text("\n".join([export_line(), export_line(_id={"$oid": existing["id"]})]))
     result = runner.invoke(args=["import", str(path)])
     assert result.exit_code == 1 and "line 2" in result.output and "already exists" in result.output
     assert collection.count_documents({}) == 1
@@ -248,7 +237,7 @@ def test_commands_run_through_the_flask_cli(mongodb_uri):
         return flask_cli(mongodb_uri, *args, stdin=stdin)
 
     assert run("init-db").returncode == 0
-    line = good_line(title="from the CLI")
+    line = export_line(title="from the CLI")
     imported = run("import", "-", stdin=line + "\n")
     assert imported.returncode == 0, imported.stderr
     exported = run("export")
@@ -274,7 +263,7 @@ class InterloperRepository(NoteRepository):
 def test_a_failed_write_removes_what_the_import_wrote_and_nothing_else(app, monkeypatch):
     monkeypatch.setattr("minidb.notes.cli.BATCH_SIZE", 3)
     collection = get_database(app).database.notes
-    lines = "".join(good_line() + "\n" for _ in range(7))
+    lines = "".join(export_line() + "\n" for _ in range(7))
     with pytest.raises(BulkWriteError):
         import_notes(InterloperRepository(collection, timeout=None), io.BytesIO(lines.encode()))
     assert [d["title"] for d in collection.find()] == ["someone else's"]
@@ -283,7 +272,7 @@ def test_a_failed_write_removes_what_the_import_wrote_and_nothing_else(app, monk
 @pytest.mark.parametrize("args", [["export"], ["init-db"], ["import", "-"]], ids=lambda a: a[0])
 def test_database_down_is_one_error_line_and_exit_1_within_5_seconds(args):
     started = time.monotonic()
-    result = flask_cli(closed_port_uri(), *args, stdin=good_line() + "\n")
+    result = flask_cli(closed_port_uri(), *args, stdin=export_line() + "\n")
     elapsed = time.monotonic() - started
     assert result.returncode == 1, result.stderr
     assert result.stdout == ""

@@ -15,21 +15,7 @@ from bson import ObjectId
 
 from minidb.notes.db import get_database
 from tests.harness.terminal import run_on_terminal
-from tests.notes.helpers import REPO
-
-
-def line(title: str = "t", oid: str | None = None, **overrides) -> str:
-    record = {
-        "_id": {"$oid": oid or str(ObjectId())},
-        "title": title,
-        "content": "",
-        "tags": [],
-        "created_at": {"$date": "2025-01-02T03:04:05.678Z"},
-        "updated_at": {"$date": "2025-01-02T03:04:05.678Z"},
-        "version": 1,
-    }
-    record.update(overrides)
-    return json.dumps(record)
+from tests.notes.helpers import REPO, export_line
 
 
 @pytest.fixture
@@ -56,7 +42,7 @@ def test_reimporting_an_export_fails_exit_1_naming_every_conflict_and_writes_not
     made = [make_note(f"note {n}") for n in range(25)]
     exported = runner.invoke(args=["export"]).stdout.splitlines()
     before = list(notes.find().sort("_id"))
-    result, path = import_file([line("new"), *exported])
+    result, path = import_file([export_line("new"), *exported])
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
     assert lines[0] == (f"Error: {path}: 25 conflicts; nothing was imported "
@@ -73,7 +59,7 @@ def test_on_conflict_skip_writes_only_the_new_notes(runner, make_note, notes, im
     make_note("kept as it is")
     exported = runner.invoke(args=["export"]).stdout.splitlines()
     changed = json.dumps({**json.loads(exported[0]), "title": "changed"})
-    result, _ = import_file([changed, line("new one")], "--on-conflict", "skip")
+    result, _ = import_file([changed, export_line("new one")], "--on-conflict", "skip")
     assert (result.exit_code, result.stderr) == (0, "")
     assert result.stdout == "Imported 1 note; left out 1 already there (same _id).\n"
     assert titles(notes) == ["kept as it is", "new one"]
@@ -81,7 +67,7 @@ def test_on_conflict_skip_writes_only_the_new_notes(runner, make_note, notes, im
 
 def test_an_id_repeated_in_the_file_is_a_conflict_and_skip_keeps_the_first(notes, import_file) -> None:
     same = str(ObjectId())
-    lines = [line("first", same), line("other"), line("second", same)]
+    lines = [export_line("first", same), export_line("other"), export_line("second", same)]
     result, _ = import_file(lines)
     assert result.exit_code == 1
     assert result.stderr.splitlines()[1:] == [f"line 3: _id {same} repeats line 1"]
@@ -94,17 +80,18 @@ def test_an_id_repeated_in_the_file_is_a_conflict_and_skip_keeps_the_first(notes
 def test_an_id_repeated_batches_apart_is_found_too(notes, import_file, monkeypatch) -> None:
     monkeypatch.setattr("minidb.notes.cli.BATCH_SIZE", 3)
     same = str(ObjectId())
-    result, _ = import_file([line("a", same)] + [line() for _ in range(7)] + [line("b", same)])
+    lines = [export_line("a", same), *(export_line() for _ in range(7)), export_line("b", same)]
+    result, _ = import_file(lines)
     assert result.exit_code == 1
     assert result.stderr.splitlines()[1:] == [f"line 9: _id {same} repeats line 1"]
     assert titles(notes) == []
 
 
 def three_bad_among_100() -> list[str]:
-    lines = [line(f"note {n}") for n in range(100)]
-    lines[16] = line(title="")
+    lines = [export_line(f"note {n}") for n in range(100)]
+    lines[16] = export_line(title="")
     lines[43] = "{not json"
-    lines[87] = line(version=0)
+    lines[87] = export_line(version=0)
     return lines
 
 
@@ -129,7 +116,7 @@ def test_without_skip_invalid_every_bad_line_is_named_and_nothing_written(notes,
 
 
 def test_the_first_20_bad_lines_are_named_then_a_count(notes, import_file) -> None:
-    result, _ = import_file([line(version=0) for _ in range(30)] + [line()])
+    result, _ = import_file([export_line(version=0) for _ in range(30)] + [export_line()])
     lines = result.stderr.splitlines()
     assert result.exit_code == 2
     assert [text.split(":")[0] for text in lines[1:21]] == [f"line {n}" for n in range(1, 21)]
@@ -138,14 +125,14 @@ def test_the_first_20_bad_lines_are_named_then_a_count(notes, import_file) -> No
 
 
 def test_replace_is_not_a_notes_policy(import_file) -> None:
-    result, _ = import_file([line()], "--on-conflict", "replace")
+    result, _ = import_file([export_line()], "--on-conflict", "replace")
     assert result.exit_code == 2
     assert "'replace' is not one of 'fail', 'skip'" in result.stderr
 
 
 def test_a_long_import_and_export_show_progress_on_a_terminal_only(mongodb_uri, tmp_path) -> None:
     path = tmp_path / "notes.jsonl"
-    path.write_text("".join(f"{line(f'note {n}')}\n" for n in range(1500)))
+    path.write_text("".join(f"{export_line(f'note {n}')}\n" for n in range(1500)))
     flask = [sys.executable, "-m", "flask", "--app", "minidb.notes"]
     env = {"MONGODB_URI": mongodb_uri, "PATH": "/usr/bin:/bin", "MINIDB_PROGRESS_AFTER": "0"}
     code, out, shown = run_on_terminal([*flask, "import", str(path)], env, REPO)
