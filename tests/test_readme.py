@@ -18,11 +18,15 @@ README shows are mapped to those servers:
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+import click
 import pytest
 
 from tests.conftest import Databases
@@ -60,6 +64,8 @@ def unprivileged_role(databases: Databases) -> Iterator[str]:
 def readme_session(tmp_path: Path, mongo: MongoServer, databases: Databases,
                    unprivileged_role: str) -> Iterator[Session]:
     """A shell in an empty directory (with docs/ of the checkout), fresh data dir, the servers mapped."""
+    missing = [tool for tool in ("bash", "curl", "jq") if shutil.which(tool) is None]
+    assert not missing, f"the README's examples need {' and '.join(missing)} (.ci/run installs them)"
     mongodb = new_database_name()
     mongodb_uri = mongo.database_uri(mongodb)
     # Fresh and unmigrated, as a user's new database: the examples create the schemas.
@@ -104,3 +110,120 @@ def test_the_readme_examples_run_as_shown(readme_session):
         if block.info == RUN:
             differences += readme_session.run_block(block)
     assert not differences, "\n\n".join(differences)
+
+
+# The tables of commands: each follows a `<!-- commands: minidb APP -->` marker,
+# optionally after a synopsis block of the app's own options, and has one row per
+# command (or per few commands: `done ID...` / `reopen ID...`), whose first cell
+# names the command with every option it takes. --help is left out: every
+# command has it, and the README says so once.
+
+MARKER = re.compile(r"^<!-- commands: (?P<program>[a-z -]+?) -->$")
+CODE_SPAN = re.compile(r"`([^`]+)`")
+OPTION = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]*")
+
+
+@dataclass
+class Documented:
+    """One marked region of the README: the program's own options, and each command's options."""
+
+    line: int
+    options: set[str] = field(default_factory=set)
+    commands: dict[str, set[str]] = field(default_factory=dict)  # command -> options of its rows
+    rows: list[tuple[int, list[str], set[str]]] = field(default_factory=list)  # line, commands, options
+
+
+def documented_tables(markdown: str) -> dict[str, Documented]:
+    """The README's tables of commands, by program (``minidb todo``)."""
+    lines = markdown.splitlines()
+    found: dict[str, Documented] = {}
+    for number, line in enumerate(lines):
+        marker = MARKER.match(line)
+        if not marker:
+            continue
+        region = found.setdefault(marker.group("program"), Documented(number + 1))
+        index = number + 1
+        in_synopsis = False
+        while index < len(lines) and not lines[index].startswith("|"):
+            if lines[index].startswith("```"):
+                in_synopsis = not in_synopsis
+            elif in_synopsis:
+                region.options |= set(OPTION.findall(lines[index]))
+            index += 1
+        index += 2  # the table's header and its separator
+        while index < len(lines) and lines[index].startswith("|"):
+            first_cell = re.split(r"(?<!\\)\|", lines[index])[1]
+            spans = CODE_SPAN.findall(first_cell)
+            options = {option for span in spans for option in OPTION.findall(span)}
+            names = [span.split()[0] for span in spans if not span.startswith("-")]
+            if names:
+                region.rows.append((index + 1, names, options))
+                for name in names:
+                    region.commands.setdefault(name, set()).update(options)
+            else:
+                region.options |= options
+            index += 1
+    return found
+
+
+def option_names(command: click.Command, ctx: click.Context) -> set[str]:
+    """The options ``--help`` shows for ``command`` (their long names; short ones if none), but help."""
+    help_option = command.get_help_option(ctx)
+    names: set[str] = set()
+    for param in command.get_params(ctx):
+        if isinstance(param, click.Option) and not param.hidden and param is not help_option:
+            every = param.opts + param.secondary_opts
+            names |= {name for name in every if name.startswith("--")} or set(every)
+    return names
+
+
+def offered_tables() -> dict[str, tuple[set[str], dict[str, set[str]]]]:
+    """What the programs offer: per group of the `minidb` command tree, its options and its commands'."""
+    from minidb.main import cli
+
+    offered: dict[str, tuple[set[str], dict[str, set[str]]]] = {}
+
+    def walk(group: click.Group, ctx: click.Context) -> None:
+        commands: dict[str, set[str]] = {}
+        for name in group.list_commands(ctx):
+            command = group.get_command(ctx, name)
+            assert command is not None, f"{ctx.command_path} lists {name} but has no such command"
+            if command.hidden:
+                continue
+            # make_context, as click does: Flask's group sets up how to find its app there.
+            sub_ctx = command.make_context(name, [], parent=ctx, resilient_parsing=True)
+            if isinstance(command, click.Group):
+                commands[name] = set()  # its options are in its own table
+                walk(command, sub_ctx)
+            else:
+                commands[name] = option_names(command, sub_ctx)
+        offered[ctx.command_path] = (option_names(group, ctx), commands)
+
+    walk(cli, cli.make_context("minidb", [], resilient_parsing=True))
+    return offered
+
+
+def test_the_tables_of_commands_and_options_are_what_the_programs_offer():
+    documented = documented_tables(README.read_text())
+    offered = offered_tables()
+    assert sorted(documented) == sorted(offered), "a table of commands per program (<!-- commands: … -->)"
+    problems = []
+    for program, (group_options, commands) in offered.items():
+        table = documented[program]
+        where = f"{program} (README line {table.line})"
+        for missing in sorted(group_options - table.options):
+            problems.append(f"{where}: {program} {missing} is not in the README")
+        for unknown in sorted(table.options - group_options):
+            problems.append(f"{where}: {program} has no option {unknown}")
+        for missing in sorted(set(commands) - set(table.commands)):
+            problems.append(f"{where}: the command {program} {missing} is not in the README")
+        for unknown in sorted(set(table.commands) - set(commands)):
+            problems.append(f"{where}: {program} has no command {unknown}")
+        for name, options in commands.items():
+            for missing in sorted(options - table.commands.get(name, options)):
+                problems.append(f"{where}: {program} {name} {missing} is not in the README")
+        for line, names, options in table.rows:
+            known = set().union(*(commands.get(name, set()) for name in names))
+            for unknown in sorted(options - known):
+                problems.append(f"README line {line}: {program} {' / '.join(names)} has no option {unknown}")
+    assert problems == [], "\n".join(problems)
