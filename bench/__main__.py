@@ -23,10 +23,11 @@ from pathlib import Path
 from bench.common import REPO, Config, Section, fmt, machine
 
 HERE = Path(__file__).resolve().parent
-NAMES = ("overhead", "startup", "scale", "contacts", "notes", "webui", "imports")
+NAMES = ("overhead", "startup", "scale", "contacts", "notes", "webui", "imports", "peers")
 NEEDS_POSTGRES = {"overhead", "scale", "contacts", "imports"}
 MODULES = {"overhead": "query_overhead", "startup": "cli_startup", "scale": "scale",
-           "contacts": "contacts", "notes": "notes_load", "webui": "web_ui", "imports": "imports"}
+           "contacts": "contacts", "notes": "notes_load", "webui": "web_ui", "imports": "imports",
+           "peers": "peers"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -101,7 +102,7 @@ def _run_one(name: str, config: Config, pg_server: str | None, stack: contextlib
     section = Section(module.TITLE)
     arguments: dict[str, tuple[object, ...]] = {
         "overhead": (pg_server,), "startup": (), "scale": (pg_server,), "contacts": (pg_server,),
-        "notes": (info,), "webui": (info,), "imports": (pg_server,),
+        "notes": (info,), "webui": (info,), "imports": (pg_server,), "peers": (),
     }
     try:
         module.run(section, config, *arguments[name])

@@ -9,6 +9,7 @@ are offline.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -152,3 +153,52 @@ def test_a_contacts_round_trip_through_vcards(installed):
         ("Ada Lovelace", "+442079460958", "ada@example.com"),
         ("Grace Hopper", None, "grace@example.com"),
     ]
+
+
+# Run by the installed interpreter: the page, then every asset it names and every
+# module those modules import, through the app's own routes (Flask's test client).
+CRAWL_THE_WEB_PAGE = r"""
+import hashlib, json, re
+from minidb.notes import create_app, web
+
+# Indexes are made at start-up when a database answers: nothing does here, and the
+# page must not need one, so the app does not wait for it.
+client = create_app({"NOTES_CREATE_INDEXES": False}).test_client()
+served = {}
+
+def get(url):
+    response = client.get(url)
+    served[url] = {"status": response.status_code, "type": response.mimetype,
+                   "sha256": hashlib.sha256(response.data).hexdigest()}
+    return response.get_data(as_text=True)
+
+pending = re.findall(r'(?:href|src)="(/[^"]*)"', get("/"))
+while pending:
+    url = pending.pop()
+    if url not in served:
+        body = get(url)
+        folder = url.rsplit("/", 1)[0]
+        pending += [f"{folder}/{name}" for name in re.findall(r"from\s+['\"]\./([^'\"]+)['\"]", body)]
+print(json.dumps({"static": str(web.STATIC), "served": served}))
+"""
+CONTENT_TYPES = {"js": "text/javascript", "css": "text/css", "svg": "image/svg+xml"}
+
+
+def test_the_notes_web_page_and_its_assets_are_served_from_the_wheel_without_a_database(installed):
+    env = {**installed.env, "MONGODB_URI": "mongodb://127.0.0.1:9/notesdb"}  # nothing listens there
+    crawl = subprocess.run([str(installed.bin / "python"), "-c", CRAWL_THE_WEB_PAGE], cwd=installed.workdir,
+                           env=env, capture_output=True, text=True, timeout=120)
+    assert crawl.returncode == 0, crawl.stderr
+    report = json.loads(crawl.stdout)
+    static = Path(report["static"]).resolve()
+    assert static.is_relative_to(installed.bin.parent.resolve()), f"{static} is not in the installed package"
+
+    served = report["served"]
+    page = served.pop("/")
+    assert (page["status"], page["type"]) == (200, "text/html")
+    assets = {url.rsplit("/", 1)[1]: reply for url, reply in served.items()}
+    assert {"app.js", "notes.css", "api.js"} <= set(assets), sorted(assets)
+    checkout = REPO / "minidb" / "notes" / "web" / "static"
+    for name, reply in assets.items():
+        assert (reply["status"], reply["type"]) == (200, CONTENT_TYPES[name.rsplit(".", 1)[1]]), name
+        assert reply["sha256"] == hashlib.sha256((checkout / name).read_bytes()).hexdigest(), name
