@@ -1,7 +1,7 @@
 """What both CLIs share: the look of errors, exit statuses, --db, --json.
 
-An app builds its commands on :class:`App` and opens its database with
-:func:`open_database`. Every failure reaches the user as one line starting
+An app builds its commands on :class:`App` and opens its records with
+:func:`minidb.records.open_store`. Every failure reaches the user as one line starting
 ``Error:`` on stderr, never a traceback (set ``MINIDB_DEBUG=1`` to see one),
 and the exit status says what kind it was: 1 the operation failed, 2 the
 usage or the input was wrong.
@@ -10,21 +10,17 @@ usage or the input was wrong.
 from __future__ import annotations
 
 import io
-import json
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from typing import IO, Any, TypeVar
+from collections.abc import Callable, Sequence
+from typing import IO, Any
 
 import click
 
-from minidb.db import Database, InvalidURL, connect, engine_of_error, ensure_schema, parse, redact
+from minidb.db import InvalidURL, connect, engine_of_error, parse, redact
 from minidb.errors import DatabaseUnavailable
 from minidb.errors import one_line as _one_line
 from minidb.failures import FAILURE, USAGE_ERROR, Failure, ReportsFailures, first_line, silence_stdout
-from minidb.formats import write_json_array
-from minidb.progress import counted
-from minidb.records import Change, Record, RecordStore
+from minidb.records import Change, RecordStore, Settings, open_store, unique_ids
 
 
 class App(ReportsFailures, click.Group):
@@ -39,29 +35,33 @@ class App(ReportsFailures, click.Group):
 
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
              complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:
+        code = self.exit_status(lambda: super(App, self).main(
+            args, prog_name, complete_var, standalone_mode=False, **extra))
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+    def exit_status(self, run: Callable[[], Any]) -> int:
+        """Run a command (``run()``), print its failure as the ``Error:`` line, and return the exit status."""
         try:
-            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            result = run()
             # Met here rather than at interpreter exit, where a closed pipe
             # would be reported as "Exception ignored".
             sys.stdout.flush()
         except (_PipeClosed, BrokenPipeError):
-            code = _pipe_closed()
+            return _pipe_closed()
         except click.exceptions.NoArgsIsHelpError as error:
             # The program alone asks what it can do: that is help, not a mistake.
             click.echo(error.ctx.get_help())
-            code = 0
+            return 0
         except click.UsageError as error:
             hint = f" (see '{error.ctx.command_path} --help')" if error.ctx else ""
-            code = _fail(f"{error.format_message().rstrip('.')}{hint}", USAGE_ERROR)
+            return _fail(f"{error.format_message().rstrip('.')}{hint}", USAGE_ERROR)
         except click.ClickException as error:
-            code = _fail(error.format_message(), error.exit_code, getattr(error, "details", ()))
+            return _fail(error.format_message(), error.exit_code, getattr(error, "details", ()))
         except click.Abort:
-            code = _fail("aborted", FAILURE)
-        else:
-            code = result if isinstance(result, int) else 0
-        if standalone_mode:
-            sys.exit(code)
-        return code
+            return _fail("aborted", FAILURE)
+        return result if isinstance(result, int) else 0
 
     def failure(self, error: Exception, ctx: click.Context) -> Failure:
         if isinstance(error, InvalidURL):
@@ -109,19 +109,22 @@ def _fail(message: str, code: int, details: Sequence[str] = ()) -> int:
     return code
 
 
+def report_failure(app: App, settings: Settings, prog_name: str, error: BaseException) -> int:
+    """Report what a command the fast path ran (:mod:`minidb.fastpath`) raised, exactly as
+    ``app`` reports it when click runs the command; return the exit status."""
+    ctx = click.Context(app, info_name=prog_name, obj=settings)
+
+    def fail() -> None:
+        raise app.as_failure(error, ctx)
+
+    return app.exit_status(fail)
+
+
 def show_help_without_command(ctx: click.Context) -> None:
     """The program given options but no command prints its help, as it does given nothing."""
     if ctx.invoked_subcommand is None:
         click.echo(ctx.get_help())
         raise click.exceptions.Exit(0)
-
-
-class Settings:
-    """What the group-level options decided, handed to every command."""
-
-    def __init__(self, app: str, url: str) -> None:
-        self.app = app
-        self.url = url
 
 
 def db_option(variables: tuple[str, ...]) -> Callable[[Any], Any]:
@@ -147,24 +150,6 @@ def format_option(*formats: str, help: str = "Output format.") -> Callable[[Any]
                         show_default=True, help=help)
 
 
-@contextmanager
-def open_database(settings: Settings) -> Iterator[Database]:
-    """Connect, bring the schema up to date, and close when the command ends."""
-    with connect(parse(settings.url)) as db:
-        ensure_schema(db, settings.app)
-        yield db
-
-
-Store = TypeVar("Store", bound=RecordStore)
-
-
-@contextmanager
-def open_store(settings: Settings, store: Callable[[Database], Store]) -> Iterator[Store]:
-    """``with open_store(settings, TaskList) as tasks:``: the app's records, open for one command."""
-    with open_database(settings) as db:
-        yield store(db)
-
-
 def refuse_contradictions(**options: tuple[object, bool]) -> None:
     """``--due D`` with ``--no-due`` (``due=(due, no_due)``) is a usage error."""
     for name, (value, cleared) in options.items():
@@ -176,76 +161,6 @@ def require_change(change: Change) -> None:
     """An ``edit`` or ``update`` with no option is a usage error."""
     if change.is_empty():
         raise click.UsageError("nothing to change: give at least one option")
-
-
-def emit(records: list[Record], as_json: bool, lines: Iterable[str]) -> None:
-    """What a command that changed or read records prints.
-
-    With ``--json`` one object for one record, an array for several;
-    otherwise the text lines.
-    """
-    if as_json:
-        print_json(records[0] if len(records) == 1 else records)
-    else:
-        for line in lines:
-            click.echo(line)
-
-
-def show_table(fields: Iterable[tuple[str, object]]) -> str:
-    """What ``show`` prints: one field a line, the values in a column."""
-    return "\n".join(f"{name:<12}{value}" for name, value in fields)
-
-
-def emit_records(records: Iterator[Any], as_json: bool, line: Callable[[Any], str], empty: str) -> None:
-    """Stream a listing to stdout as it is read: a JSON array (one element a
-    line), or one text line a record, or ``empty`` when there is none.
-
-    Nothing holds the whole list, so 100,000 rows cost the memory of one.
-    """
-    out = output_stream()
-    with closing_stream(records) as rows:
-        if as_json:
-            write_json_array(rows, out)
-        else:
-            count = 0
-            for record in rows:
-                out.write(line(record) + "\n")
-                count += 1
-            if not count:
-                out.write(empty + "\n")
-    out.flush()
-
-
-@contextmanager
-def closing_stream(rows: Iterator[Any]) -> Iterator[Iterator[Any]]:
-    """Hand out a streamed query and end its read transaction when the block ends.
-
-    If writing fails half-way (the reader of a pipe went away), the stream
-    must end now, while its connection is open, rather than whenever the
-    garbage collector gets to it, when the connection is closed.
-    """
-    try:
-        yield rows
-    finally:
-        close = getattr(rows, "close", None)
-        if close is not None:
-            close()
-
-
-def export_records(records: Iterator[Record], write: Callable[[Iterator[Record], IO[str]], object],
-                   noun: str = "record") -> None:
-    """Stream every record to stdout through ``write(records, out)``, as they are read.
-
-    A long export counts the ``noun``s on stderr when it is a terminal.
-    """
-    out = output_stream()
-    with closing_stream(counted(records, "Exporting", noun)) as exported:
-        write(exported, out)
-    out.flush()
-
-
-def print_json(value: Any) -> None:
-    click.echo(json.dumps(value, ensure_ascii=False, indent=2))
 
 
 def open_input(path: str) -> IO[str]:
@@ -262,23 +177,6 @@ def open_input(path: str) -> IO[str]:
         return open(path, encoding="utf-8-sig", errors="surrogateescape", newline="")
     except OSError as error:
         raise click.BadParameter(f"cannot read {path}: {error.strerror}", param_hint="FILE") from None
-
-
-def output_stream() -> IO[str]:
-    """stdout for export, UTF-8 whatever the locale says."""
-    stream = sys.stdout
-    if (getattr(stream, "encoding", "") or "").lower().replace("-", "") != "utf8" and hasattr(
-        stream, "reconfigure"
-    ):
-        # Reconfigured rather than wrapped: a second wrapper would close
-        # stdout when collected, and flush again into a closed pipe.
-        stream.reconfigure(encoding="utf-8")
-    return stream
-
-
-def unique_ids(ids: Sequence[int]) -> list[int]:
-    """The ids in the order given, each once (``done 3 3`` is ``done 3``)."""
-    return list(dict.fromkeys(ids))
 
 
 def delete_command(store: type[RecordStore]) -> click.Command:

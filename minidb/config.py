@@ -1,19 +1,25 @@
-"""Where minidb keeps its data when no database URL is given, and which URL wins."""
+"""Where minidb keeps its data when no database URL is given, and which URL wins.
+
+Every command reads this at start-up, so it works with ``os.path`` (pathlib
+would add ~8 ms to each start).
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from pathlib import Path
+
+TYPE_CHECKING = False  # not typing's: see minidb/db/engines/base.py
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 
-def data_dir(environ: Mapping[str, str] = os.environ) -> Path:
+def data_dir(environ: Mapping[str, str] = os.environ) -> str:
     """``MINIDB_DATA_DIR``, then ``$XDG_DATA_HOME/minidb``, then ``~/.local/share/minidb``."""
     if environ.get("MINIDB_DATA_DIR"):
-        return Path(environ["MINIDB_DATA_DIR"]).expanduser()
+        return os.path.expanduser(environ["MINIDB_DATA_DIR"])
     if environ.get("XDG_DATA_HOME"):
-        return Path(environ["XDG_DATA_HOME"]).expanduser() / "minidb"
-    return Path.home() / ".local" / "share" / "minidb"
+        return os.path.join(os.path.expanduser(environ["XDG_DATA_HOME"]), "minidb")
+    return os.path.join(os.path.expanduser("~"), ".local", "share", "minidb")
 
 
 def database_url(
@@ -31,17 +37,17 @@ def database_url(
             return environ[name]
     directory = data_dir(environ)
     make_private_dir(directory)
-    return f"sqlite:///{directory.resolve() / filename}"
+    return f"sqlite:///{os.path.join(os.path.realpath(directory), filename)}"
 
 
-def make_private_dir(directory: Path) -> None:
+def make_private_dir(directory: str) -> None:
     """Create the data dir readable by its owner alone: it holds people's contacts.
 
     An existing directory is left as it is: the user may have chosen its
     mode, or share it on purpose.
     """
     try:
-        directory.mkdir(mode=0o700, parents=True)
+        os.makedirs(directory, mode=0o700)
     except FileExistsError:
         return
-    directory.chmod(0o700)  # whatever the umask took away or let through
+    os.chmod(directory, 0o700)  # whatever the umask took away or let through

@@ -10,20 +10,29 @@ the package.
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 
-_PACKAGE = Path(__file__).resolve().parent
+TYPE_CHECKING = False  # not typing's: see minidb/db/engines/base.py
+if TYPE_CHECKING:
+    from typing import TypeVar
+
+    import click
+
+    Decorated = TypeVar("Decorated")
+
+_PACKAGE = os.path.dirname(os.path.realpath(__file__))
 
 
-def package_folder(name: str) -> Path:
+def package_folder(name: str) -> str:
     """``minidb/<name>`` when installed from a wheel, else the repository's top-level ``<name>``.
 
     This is what ``importlib.resources.files("minidb") / name`` answers for a
     package on the file system, without importing importlib.resources (4-5 ms
-    at every start) and always as a real directory, which yoyo needs.
+    at every start) or pathlib (~8 ms), and always as a real directory, which
+    yoyo needs.
     """
-    shipped = _PACKAGE / name
-    return shipped if shipped.is_dir() else _PACKAGE.parent / name
+    shipped = os.path.join(_PACKAGE, name)
+    return shipped if os.path.isdir(shipped) else os.path.join(os.path.dirname(_PACKAGE), name)
 
 
 def version() -> str:
@@ -42,3 +51,17 @@ def version() -> str:
         from minidb import __version__
 
         return __version__
+
+
+def version_option(command: Decorated) -> Decorated:
+    """``--version`` for a click command (``minidb``, each app): ``<prog> <version>``,
+    the version looked up only when asked for."""
+    import click
+
+    def show(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+        if value and not ctx.resilient_parsing:
+            click.echo(f"{ctx.find_root().info_name} {version()}")
+            ctx.exit()
+
+    return click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=show,
+                        help="Show the version and exit.")(command)

@@ -7,8 +7,6 @@ the usage was wrong. They carry no driver details and no passwords.
 
 from __future__ import annotations
 
-import re
-
 
 class MinidbError(Exception):
     """An operation failed (exit status 1).
@@ -47,7 +45,7 @@ def plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+_UNPRINTABLE = r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]"
 
 
 def one_line(message: str) -> str:
@@ -56,5 +54,9 @@ def one_line(message: str) -> str:
     Error messages quote what the user gave, which may be a hostile file's
     bytes: they must neither break the one-line rule nor fail to print.
     """
-    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape", "backslashreplace")
+    if message.isprintable():  # none of those characters: the common case needs no re
+        return message
+    import re
+
+    return re.sub(_UNPRINTABLE, lambda m: m.group().encode("unicode_escape", "backslashreplace")
                             .decode("ascii"), message)

@@ -57,12 +57,20 @@ class ReportsFailures(click.Command):
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
-        except BrokenPipeError:
-            raise self.pipe_closed() from None
-        except KeyboardInterrupt:
-            raise Failure(self.interrupted, INTERRUPTED) from None
-        except Exception as error:
-            raise self.failure(error, ctx) from None
+        except (Exception, KeyboardInterrupt) as error:
+            raise self.as_failure(error, ctx) from None
+
+    def as_failure(self, error: BaseException, ctx: click.Context) -> BaseException:
+        """What a command's exception is reported as: click's own as they are, the rest a Failure."""
+        if isinstance(error, click.ClickException | click.exceptions.Exit | click.Abort):
+            return error
+        if isinstance(error, BrokenPipeError):
+            return self.pipe_closed()
+        if isinstance(error, KeyboardInterrupt):
+            return Failure(self.interrupted, INTERRUPTED)
+        if isinstance(error, Exception):
+            return self.failure(error, ctx)
+        return error
 
     def failure(self, error: Exception, ctx: click.Context) -> Failure:
         """The failure to report for ``error``; an override handles its app's own kinds first."""

@@ -10,27 +10,32 @@ raise InvalidInput (exit status 2) naming the field.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, ClassVar, TypeVar
 
-from minidb.db import Database, load
-from minidb.db.queries import RowsQuery
+from minidb.db import connect, ensure_schema, load, parse
 from minidb.errors import InvalidInput, NotFound, plural
-from minidb.formats import timestamp_from_json
+from minidb.values import timestamp_from_json
 
-#: A record as the CLIs print it and export writes it: the app's JSON object.
-Record = dict[str, Any]
+TYPE_CHECKING = False  # not typing's: see minidb/db/engines/base.py
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator
+    from typing import Any, ClassVar, TypeVar
+
+    from minidb.db import Database
+    from minidb.db.queries import RowsQuery
+
+    T = TypeVar("T")
+    Store = TypeVar("Store", bound="RecordStore")
+    #: A record as the CLIs print it and export writes it: the app's JSON object.
+    Record = dict[str, Any]
+else:
+    Record = dict
 
 #: The values a key can take on both engines (SQLite INTEGER, PostgreSQL bigint):
 #: an id outside it names no record, and must not reach a driver, which would
 #: fail (sqlite3: OverflowError) rather than find nothing.
 KEY_RANGE = range(-(2**63), 2**63)
-
-T = TypeVar("T")
-
 
 def now() -> datetime:
     return datetime.now(UTC)
@@ -90,9 +95,13 @@ def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
         yield batch
 
 
-@dataclass
 class Change:
-    """What ``edit``/``update`` changes: a field left at its default leaves that value as it is."""
+    """What ``edit``/``update`` changes: a field left at its default leaves that value as it is.
+
+    Each app's change is a class of such fields that compares by value.
+    """
+
+    __slots__ = ()
 
     def is_empty(self) -> bool:
         return self == type(self)()
@@ -161,11 +170,14 @@ class RecordStore(ABC):
         """Every record in id order, streamed inside one read transaction."""
         return self._stream(self._every())
 
-    def _stream(self, query: RowsQuery, **params: Any) -> Iterator[Record]:
-        """The rows of a ``:many`` query as records, streamed inside one read transaction."""
+    def _stream(self, query: RowsQuery, each: Callable[[Any], T] | None = None,
+                **params: Any) -> Iterator[T]:
+        """The rows of a ``:many`` query as records (or as ``each`` makes them),
+        streamed inside one read transaction."""
+        shape = each or self.to_json
         with self.db.transaction(write=False) as conn:
             for row in query.stream(conn, **params):
-                yield self.to_json(row)
+                yield shape(row)
 
     def _existing(self, conn: Any, ids: list[int]) -> list[Record]:
         """The records with these ids, or NotFound naming every missing id."""
@@ -178,3 +190,36 @@ class RecordStore(ABC):
         if missing:
             raise NotFound(f"no {self.noun} with id {', '.join(missing)}; nothing was changed")
         return [found[i] for i in ids]
+
+
+# --- one command's store
+
+
+class Settings:
+    """What a command's options decided: the app, and the URL of its database."""
+
+    __slots__ = ("app", "url")
+
+    def __init__(self, app: str, url: str) -> None:
+        self.app = app
+        self.url = url
+
+
+@contextmanager
+def open_database(settings: Settings) -> Iterator[Database]:
+    """Connect, bring the schema up to date, and close when the command ends."""
+    with connect(parse(settings.url)) as db:
+        ensure_schema(db, settings.app)
+        yield db
+
+
+@contextmanager
+def open_store(settings: Settings, store: Callable[[Database], Store]) -> Iterator[Store]:
+    """``with open_store(settings, TaskList) as tasks:``: the app's records, open for one command."""
+    with open_database(settings) as db:
+        yield store(db)
+
+
+def unique_ids(ids: Iterable[int]) -> list[int]:
+    """The ids in the order given, each once (``done 3 3`` is ``done 3``)."""
+    return list(dict.fromkeys(ids))

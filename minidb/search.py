@@ -8,10 +8,6 @@ search side escapes LIKE's wildcards so ``%`` and ``_`` match themselves.
 
 from __future__ import annotations
 
-import re
-
-_LIKE_SPECIAL = re.compile(r"([\\%_])")
-
 
 def search_key(text: str) -> str:
     """The case-folded form both engines store and search, so 'ZOË' and 'zoë' meet."""
@@ -20,4 +16,5 @@ def search_key(text: str) -> str:
 
 def like_pattern(text: str) -> str:
     """A LIKE pattern matching ``text`` literally anywhere (escape character: backslash)."""
-    return "%" + _LIKE_SPECIAL.sub(r"\\\1", search_key(text)) + "%"
+    key = search_key(text).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{key}%"

@@ -60,3 +60,17 @@ def start(app: str, *args: str) -> subprocess.Popen[str]:
     """A real ``python -m minidb.<app> ARGS`` process with pipes, left running for the caller."""
     return subprocess.Popen(argv(app, *args), cwd=REPO, stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def modules_imported(*args: str, env: Mapping[str, str] | None = None) -> set[str]:
+    """The modules a ``python -m minidb ARGS`` process imports, read from ``-X importtime``
+    (so it sees a process that ends with ``os._exit`` too), less those the bare
+    interpreter imports before any of minidb runs."""
+    def modules(*command: str) -> set[str]:
+        done = subprocess.run([sys.executable, "-X", "importtime", *command], cwd=REPO, env=env,
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return {line.rsplit("|", 1)[1].strip() for line in done.stderr.splitlines()
+                if line.startswith("import time:") and "|" in line}
+
+    return modules("-m", "minidb", *args) - modules("-c", "pass")

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from minidb import formats
+from minidb import formats, values
 from minidb.errors import InvalidInput
 
 json_values = st.recursive(
@@ -98,10 +98,10 @@ def test_undecodable_records_are_named(monkeypatch, chunk, text, message) -> Non
 )
 def test_check_text_refuses_what_neither_engine_can_store(text: str, message: str | None) -> None:
     if message is None:
-        assert formats.check_text(text, "description") == text
+        assert values.check_text(text, "description") == text
     else:
         with pytest.raises(InvalidInput, match="^" + re.escape(message) + "$"):
-            formats.check_text(text, "description")
+            values.check_text(text, "description")
 
 
 @pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])

@@ -7,7 +7,6 @@ from the checkout (the console script `minidb` calls the same function).
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -18,7 +17,7 @@ import pytest
 
 import minidb
 from minidb.main import APPS
-from tests.helpers import REPO
+from tests.helpers import REPO, modules_imported
 
 # What `minidb todo` must not load: the notes app's and the contacts app's libraries.
 OTHER_APPS_LIBRARIES = ("flask", "werkzeug", "pymongo", "bson", "vobject", "email_validator", "phonenumbers",
@@ -31,19 +30,8 @@ def minidb_cmd(*args: str, env: dict[str, str] | None = None) -> subprocess.Comp
 
 
 def modules_loaded_by(tmp_path: Path, *args: str) -> set[str]:
-    """The modules a `minidb ARGS` process has imported by the time it ends."""
-    report = tmp_path / "modules.json"
-    script = (
-        "import atexit, json, sys\n"
-        f"atexit.register(lambda: open({str(report)!r}, 'w').write(json.dumps(sorted(sys.modules))))\n"
-        f"sys.argv = ['minidb', *{list(args)!r}]\n"
-        "from minidb.main import main\n"
-        "main()\n"
-    )
-    result = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True,
-                            timeout=60)
-    assert result.returncode == 0, result.stderr
-    return set(json.loads(report.read_text()))
+    """The modules a `minidb ARGS` process imports, beyond the bare interpreter's."""
+    return modules_imported(*args, env={**os.environ, "MINIDB_DATA_DIR": str(tmp_path)})
 
 
 def loaded(modules: set[str], names: tuple[str, ...]) -> list[str]:
@@ -96,7 +84,7 @@ def test_notes_offers_the_flask_commands_and_dev():
 
 
 def test_the_table_of_apps_says_what_each_app_says_of_itself():
-    for name, (module, attribute, short_help) in APPS.items():
+    for name, (module, attribute, short_help, _fast_path) in APPS.items():
         command = getattr(__import__(module, fromlist=[attribute]), attribute)
         assert command.help.strip().splitlines()[0] == short_help, name
 
@@ -104,7 +92,7 @@ def test_the_table_of_apps_says_what_each_app_says_of_itself():
 def test_the_todo_app_loads_neither_the_notes_nor_the_contacts_libraries(tmp_path, monkeypatch):
     monkeypatch.setenv("MINIDB_DATA_DIR", str(tmp_path))
     modules = modules_loaded_by(tmp_path, "todo", "list")
-    assert "minidb.todo.cli" in modules  # the probe sees what it should
+    assert "minidb.todo.store" in modules  # the probe sees what it should
     assert loaded(modules, OTHER_APPS_LIBRARIES) == []
 
 
@@ -126,7 +114,7 @@ def test_contacts_find_and_list_load_no_phone_email_or_vcard_library(tmp_path, m
 
 
 def test_help_and_completion_of_the_app_names_load_no_app(tmp_path, monkeypatch):
-    apps = tuple(module.rsplit(".", 1)[0] for module, _attribute, _help in APPS.values())
+    apps = tuple(entry.module.rsplit(".", 1)[0] for entry in APPS.values())
     modules = modules_loaded_by(tmp_path, "--help")
     assert "minidb.main" in modules
     assert loaded(modules, apps + OTHER_APPS_LIBRARIES) == []
@@ -170,7 +158,7 @@ def test_bash_completes_each_apps_commands_and_options():
 def test_zsh_completes_with_descriptions():
     # Three lines per candidate: type, value, description.
     lines = complete("zsh", "minidb to", 1).splitlines()
-    assert lines == ["plain", "todo", APPS["todo"][2]]
+    assert lines == ["plain", "todo", APPS["todo"].help]
 
 
 def test_fish_completes_with_descriptions():
@@ -223,7 +211,8 @@ def test_the_fish_script_completes_in_fish(tmp_path):
     result = subprocess.run(["fish", "--no-config", "-c", script], env=shell_environment(tmp_path),
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines() == [f"todo\t{APPS['todo'][2]}", "list\tList tasks: pending by default"]
+    assert result.stdout.splitlines() == [f"todo\t{APPS['todo'].help}",
+                                          "list\tList tasks: pending by default"]
 
 
 @pytest.mark.skipif(shutil.which("zsh") is None, reason="needs zsh")

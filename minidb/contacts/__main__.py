@@ -1,4 +1,4 @@
 """The contacts CLI: ``python -m minidb.contacts``."""
-from minidb.contacts.cli import cli
+from minidb.main import run_app
 
-cli(prog_name="python -m minidb.contacts")
+run_app("contacts", "python -m minidb.contacts")

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 import click
 
-from minidb import __version__
 from minidb import cli as shared
-from minidb.config import database_url
+from minidb.contacts import actions
+from minidb.contacts.actions import REGION_VARIABLE, URL_VARIABLES, ContactSettings
 from minidb.contacts.model import (
     DEFAULT_REGION,
     Change,
@@ -19,7 +18,6 @@ from minidb.contacts.model import (
     parse_email,
     parse_name,
     parse_phone,
-    parse_region,
     typed_emails,
     typed_phones,
 )
@@ -33,6 +31,7 @@ from minidb.contacts.transfer import (
     write_csv_contacts,
     write_vcards,
 )
+from minidb.distribution import version_option
 from minidb.errors import InvalidInput
 from minidb.formats import sniff_format, write_json_array
 from minidb.imports import (
@@ -46,33 +45,11 @@ from minidb.imports import (
     on_conflict_option,
     skip_invalid_option,
 )
+from minidb.output import emit, export_records, show_table
 from minidb.progress import counted
-from minidb.records import Record, record_at
+from minidb.records import Record, open_store, record_at, unique_ids
 
-URL_VARIABLES = ("CONTACTS_DATABASE_URL", "DATABASE_URL")
-REGION_VARIABLE = "CONTACTS_DEFAULT_REGION"
 IMPORT_FORMATS = ("json", "csv", "vcard")
-
-
-class ContactSettings(shared.Settings):
-    """The shared settings plus the region that numbers without a country code belong to."""
-
-    def __init__(self, url: str, region: str) -> None:
-        super().__init__("contacts", url)
-        self.region = region
-
-
-def resolve_region(option: str | None) -> str:
-    """``--region``, then ``CONTACTS_DEFAULT_REGION``, then US; an unknown code is exit 2."""
-    if option:
-        return parse_region(option)
-    configured = os.environ.get(REGION_VARIABLE)
-    if configured:
-        try:
-            return parse_region(configured)
-        except InvalidInput as error:
-            raise InvalidInput(f"{REGION_VARIABLE}: {error}") from None
-    return DEFAULT_REGION
 
 
 @click.group(cls=shared.App, invoke_without_command=True,
@@ -81,13 +58,12 @@ def resolve_region(option: str | None) -> str:
 @click.option("--region", metavar="CC",
               help=f"Region of phone numbers written without a country code (US, GB, …); "
               f"default: {REGION_VARIABLE}, then {DEFAULT_REGION}.")
-@click.version_option(__version__, message="%(prog)s %(version)s")
+@version_option
 @click.pass_context
 def cli(ctx: click.Context, db_url: str | None, region: str | None) -> None:
     """A contact manager on SQLite (default) or PostgreSQL."""
     shared.show_help_without_command(ctx)
-    ctx.obj = ContactSettings(database_url(db_url, URL_VARIABLES, "contacts.db"),
-                              resolve_region(region))
+    ctx.obj = actions.settings(db_url, region)
 
 
 pass_settings = click.make_pass_decorator(ContactSettings)
@@ -97,15 +73,6 @@ PHONE_HELP = "[TYPE:]PHONE"
 EMAIL_HELP = "[TYPE:]EMAIL"
 # How much of a kept vCard property `show` prints: a PHOTO may be megabytes.
 SHOWN_PROPERTY = 100
-
-
-def _line(contact: Record) -> str:
-    details = [d for d in (contact["phone"], contact["email"]) if d]
-    more = len(contact["phones"]) + len(contact["emails"]) - len(details)
-    if more:
-        details.append(f"+{more} more")
-    extra = f"  ({', '.join(details)})" if details else ""
-    return f"{contact['id']:>4} {contact['name']}{extra}"
 
 
 def _entry_lines(entries: list[dict]) -> list[str]:
@@ -127,7 +94,7 @@ def _show(contact: Record, kept_properties: list[dict]) -> str:
                          ("emails", _entry_lines(contact["emails"])), ("vcard", kept)):
         fields += [(label if i == 0 else "", line) for i, line in enumerate(lines)]
     fields += [("created", contact["created_at"]), ("updated", contact["updated_at"])]
-    return shared.show_table(fields)
+    return show_table(fields)
 
 
 def _notes(notes: tuple[str, ...]) -> None:
@@ -151,10 +118,10 @@ def add(settings: ContactSettings, words: tuple[str, ...], phones: tuple[str, ..
     given_phones = typed_phones(phones, settings.region)
     given_emails = typed_emails(emails)
     contact = NewContact(name=name, phones=given_phones.entries, emails=given_emails.entries)
-    with shared.open_store(settings, AddressBook) as book:
+    with open_store(settings, AddressBook) as book:
         added = book.add(contact)
     _notes(given_phones.notes)
-    shared.emit([added], as_json, [f"Added {AddressBook.describe(added)}"])
+    emit([added], as_json, [f"Added {AddressBook.describe(added)}"])
 
 
 @cli.command(short_help="Search names, e-mails and phone numbers.")
@@ -164,9 +131,7 @@ def add(settings: ContactSettings, words: tuple[str, ...], phones: tuple[str, ..
 def find(settings: ContactSettings, words: tuple[str, ...], as_json: bool) -> None:
     """Contacts whose name or any e-mail contains TEXT (any case), or any of whose phones
     contains its digits (3 or more); ordered by name, then id."""
-    text = " ".join(words)
-    with shared.open_store(settings, AddressBook) as book:
-        shared.emit_records(book.find(text), as_json, _line, f"No contacts match {text!r}.")
+    actions.find(settings, words, as_json)
 
 
 @cli.command(name="list")
@@ -174,8 +139,7 @@ def find(settings: ContactSettings, words: tuple[str, ...], as_json: bool) -> No
 @pass_settings
 def list_(settings: ContactSettings, as_json: bool) -> None:
     """List every contact, by name (any case), then id."""
-    with shared.open_store(settings, AddressBook) as book:
-        shared.emit_records(book.list(), as_json, _line, "No contacts.")
+    actions.list_contacts(settings, as_json)
 
 
 @cli.command()
@@ -185,10 +149,10 @@ def list_(settings: ContactSettings, as_json: bool) -> None:
 def show(settings: ContactSettings, contact_id: int, as_json: bool) -> None:
     """Show one contact: every phone and e-mail with its type; as text also the vCard
     properties kept from an import (export --format json has them too)."""
-    with shared.open_store(settings, AddressBook) as book:
+    with open_store(settings, AddressBook) as book:
         contact = book.show(contact_id)
     kept = contact.pop("vcard")
-    shared.emit([contact], as_json, [_show(contact, kept)])
+    emit([contact], as_json, [_show(contact, kept)])
 
 
 @cli.command()
@@ -234,10 +198,10 @@ def update(settings: ContactSettings, contact_id: int, name: str | None, phone: 
             add=typed_emails(add_emails).entries),
     )
     shared.require_change(change)
-    with shared.open_store(settings, AddressBook) as book:
+    with open_store(settings, AddressBook) as book:
         contact = book.update(contact_id, change)
     _notes(preferred_phone.notes + added_phones.notes)
-    shared.emit([contact], as_json, [f"Updated {AddressBook.describe(contact)}"])
+    emit([contact], as_json, [f"Updated {AddressBook.describe(contact)}"])
 
 
 @cli.command(short_help="Merge contacts into one.")
@@ -248,11 +212,11 @@ def update(settings: ContactSettings, contact_id: int, name: str | None, phone: 
 def merge(settings: ContactSettings, contact_id: int, other_ids: tuple[int, ...], as_json: bool) -> None:
     """Move every phone, e-mail and kept vCard property of the other contacts into ID and
     delete them: all in one transaction. ID keeps its name and its preferred entries."""
-    with shared.open_store(settings, AddressBook) as book:
-        merged, others = book.merge(contact_id, shared.unique_ids(other_ids))
+    with open_store(settings, AddressBook) as book:
+        merged, others = book.merge(contact_id, unique_ids(other_ids))
     names = ", ".join(f"{o['id']} ({o['name']})" for o in others)
     noun = "contact" if len(others) == 1 else "contacts"
-    shared.emit([merged], as_json, [f"Merged {noun} {names} into {AddressBook.describe(merged)}"])
+    emit([merged], as_json, [f"Merged {noun} {names} into {AddressBook.describe(merged)}"])
 
 
 EXPORT_WRITERS = {"json": write_json_array, "csv": write_csv_contacts, "vcard": write_vcards}
@@ -264,9 +228,9 @@ EXPORT_WRITERS = {"json": write_json_array, "csv": write_csv_contacts, "vcard": 
 def export(settings: ContactSettings, fmt: str) -> None:
     """Write every contact to stdout, streamed. JSON and vCard keep everything an import
     read; CSV is name,phone,email,phones,emails."""
-    with shared.open_store(settings, AddressBook) as book:
+    with open_store(settings, AddressBook) as book:
         contacts = book.export(kept=fmt != "csv")
-        shared.export_records(counted(contacts, "Exporting", "contact"), EXPORT_WRITERS[fmt])
+        export_records(counted(contacts, "Exporting", "contact"), EXPORT_WRITERS[fmt])
 
 
 def _reader(source: IO[str], name: str, region: str,
@@ -311,7 +275,7 @@ def import_(settings: ContactSettings, file: str, on_conflict: str, skip_invalid
     them or, if any record is bad or conflicts, none."""
     run: ImportRun[NewContact] = ImportRun(ImportPolicy(on_conflict, skip_invalid), noun="contact",
                                            key="uid, phone or e-mail")
-    with shared.open_input(file) as source, shared.open_store(settings, AddressBook) as book:
+    with shared.open_input(file) as source, open_store(settings, AddressBook) as book:
         candidates, validate = _reader(source, file, settings.region, run)
         book.import_contacts(candidates, validate, run)
     click.echo(run.summary())

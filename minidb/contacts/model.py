@@ -35,9 +35,9 @@ from minidb.contacts.phones import Phone, ascii_digits, kept_as_written_note
 from minidb.contacts.phones import parse_phone as _parse_phone
 from minidb.contacts.phones import parse_region as parse_region
 from minidb.errors import InvalidInput, NotFound
-from minidb.formats import check_text, timestamp_to_json
 from minidb.records import Record, now
 from minidb.search import like_pattern, search_key
+from minidb.values import check_text, timestamp_to_json
 
 MAX_NAME = 200
 MAX_UID = 1000

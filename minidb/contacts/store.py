@@ -18,7 +18,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from minidb.contacts.entries import Entry, Holdings, merge
 from minidb.contacts.model import (
@@ -34,11 +34,13 @@ from minidb.contacts.model import (
 )
 from minidb.contacts.phones import ascii_digits
 from minidb.db import UniqueKey
-from minidb.db.queries import RowsQuery
 from minidb.errors import Conflict, InvalidInput
-from minidb.imports import Candidate, ImportRun, Item
 from minidb.records import Record, RecordStore, now
 from minidb.search import search_key
+
+if TYPE_CHECKING:
+    from minidb.db.queries import RowsQuery
+    from minidb.imports import Candidate, ImportRun, Item
 
 #: The unique constraints of the schema (see the migrations), by the key they keep unique.
 UNIQUE_KEYS = {

@@ -34,8 +34,9 @@ from minidb.contacts.model import (
     phone_entry,
 )
 from minidb.errors import InvalidInput
-from minidb.formats import check_text, write_csv
+from minidb.formats import write_csv
 from minidb.records import Record, now
+from minidb.values import check_text
 
 CSV_HEADER = ["name", "phone", "email", "phones", "emails"]
 #: What an imported CSV file may have besides ``name``; ``uid`` is read when given.

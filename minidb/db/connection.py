@@ -7,26 +7,33 @@ owns the transaction: ``with db.transaction(): ...``.
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from minidb.db.engines import engine_named
 
-from minidb.db.engines import Engine, engine_named
-from minidb.db.urls import DatabaseURL
-
+TYPE_CHECKING = False  # not typing's: see minidb/db/engines/base.py
 if TYPE_CHECKING:
     import sqlite3
+    from contextlib import AbstractContextManager
+    from typing import Any
 
     import psycopg
 
+    from minidb.db.engines import Engine
+    from minidb.db.urls import DatabaseURL
 
-@dataclass
+
 class Database:
     """An open connection and the adapter of the engine it speaks."""
 
-    url: DatabaseURL
-    conn: sqlite3.Connection | psycopg.Connection[Any]
-    adapter: Engine
+    __slots__ = ("adapter", "conn", "url")
+
+    def __init__(self, url: DatabaseURL, conn: sqlite3.Connection | psycopg.Connection[Any],
+                 adapter: Engine) -> None:
+        self.url = url
+        self.conn = conn
+        self.adapter = adapter
+
+    def __repr__(self) -> str:
+        return f"Database({self.url!r})"
 
     @property
     def engine(self) -> str:

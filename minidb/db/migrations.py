@@ -23,16 +23,21 @@ keyword/value strings, which libpq (and so minidb) takes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
-from pathlib import Path
-from typing import Any
+import os
+from contextlib import contextmanager
 
-from minidb.db.connection import Database
-from minidb.db.engines import ENGINES
+from minidb.db.engines import ENGINE_NAMES
 from minidb.db.queries import load
 from minidb.distribution import package_folder
 from minidb.errors import MinidbError
+
+TYPE_CHECKING = False  # not typing's: see minidb/db/engines/base.py
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from contextlib import AbstractContextManager
+    from typing import Any
+
+    from minidb.db.connection import Database
 
 MIGRATIONS_ROOT = package_folder("migrations")
 
@@ -45,17 +50,19 @@ class SchemaNotCreated(MinidbError):
     """The server refused to create or upgrade the schema (e.g. no CREATE privilege)."""
 
 
-def migrations_dir(app: str, engine: str) -> Path:
-    return MIGRATIONS_ROOT / app / engine
+def migrations_dir(app: str, engine: str) -> str:
+    return os.path.join(MIGRATIONS_ROOT, app, engine)
 
 
 def available(app: str, engine: str) -> list[str]:
     """Migration ids shipped for ``app`` on ``engine``, in order."""
-    return sorted(
-        p.name.removesuffix(".sql")
-        for p in migrations_dir(app, engine).glob("*.sql")
-        if not p.name.endswith(".rollback.sql")
-    )
+    try:
+        names = os.listdir(migrations_dir(app, engine))
+    except FileNotFoundError:
+        return []
+    return sorted(name.removesuffix(".sql") for name in names
+                  if name.endswith(".sql") and not name.endswith(".rollback.sql")
+                  and not name.startswith("."))
 
 
 def applied(db: Database) -> set[str]:
@@ -72,7 +79,7 @@ def applied(db: Database) -> set[str]:
 
 def unknown(app: str, done: set[str]) -> list[str]:
     """The applied migrations of ``app`` that this minidb does not ship (for any engine)."""
-    shipped = {m for engine in ENGINES for m in available(app, engine.name)}
+    shipped = {m for engine in ENGINE_NAMES for m in available(app, engine)}
     return sorted(m for m in done if m.startswith(f"{app}_") and m not in shipped)
 
 
@@ -105,7 +112,7 @@ def migrate(db: Database, app: str) -> list[str]:
             return []
         with yoyo_backend(db) as backend:
             backend.break_lock()  # we hold the real lock: any yoyo_lock row is stale
-            migrations = read_migrations(str(migrations_dir(app, db.engine)))
+            migrations = read_migrations(migrations_dir(app, db.engine))
             with backend.lock():
                 backend.apply_migrations(backend.to_apply(migrations))
         return todo
@@ -117,7 +124,7 @@ def rollback(db: Database, app: str, count: int = 1) -> list[str]:
 
     with db.adapter.migration_lock(db, app), _server_refusals(db), yoyo_backend(db) as backend:
         backend.break_lock()
-        migrations = read_migrations(str(migrations_dir(app, db.engine)))
+        migrations = read_migrations(migrations_dir(app, db.engine))
         chosen = backend.to_rollback(migrations)[:count]
         with backend.lock():
             backend.rollback_migrations(chosen)

@@ -30,31 +30,53 @@ The module never commits: callers own their transactions.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
-from inspect import Parameter, Signature
+import os
 from operator import attrgetter
-from pathlib import Path
-from typing import Any, Protocol
 
 from minidb.db.engines import Engine, engine_named
 from minidb.distribution import package_folder
 
-# What each kind of query returns: the single table of operation kinds.
-KINDS: dict[str, Any] = {
-    "many": list[Any],  # a list of rows
-    "one": Any,  # one row, or None
-    "scalar": Any,  # the first column of the first row, or None
-    "rowcount": int,  # the number of rows changed
-    "exec": None,  # nothing
-    "script": None,  # nothing; runs several statements, takes no parameters
+# Every command loads its queries at start-up, so this module imports neither
+# re, dataclasses, inspect, pathlib nor typing (together ~30 ms of start-up).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator, Mapping
+    from inspect import Signature
+    from typing import Any, Protocol
+
+# What each kind of query returns: the single table of operation kinds
+# (written as the return annotation ``help()`` shows).
+KINDS: dict[str, str] = {
+    "many": "list[Any]",  # a list of rows
+    "one": "Any",  # one row, or None
+    "scalar": "Any",  # the first column of the first row, or None
+    "rowcount": "int",  # the number of rows changed
+    "exec": "None",  # nothing
+    "script": "None",  # nothing; runs several statements, takes no parameters
 }
 
-_HEADER = re.compile(r"^--\s*name:\s*(?P<name>\S+)(?:\s+:(?P<kind>\S+))?\s*$")
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-_PARAM_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_DOLLAR_TAG = re.compile(r"\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$")
+_IDENTIFIER_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
+_IDENTIFIER_CHARS = _IDENTIFIER_START | frozenset("0123456789")
+
+
+def _identifier_end(text: str, start: int) -> int:
+    """Where the ASCII identifier (``[A-Za-z_][A-Za-z0-9_]*``) at ``start`` ends; ``start`` if none."""
+    if start >= len(text) or text[start] not in _IDENTIFIER_START:
+        return start
+    end = start + 1
+    while end < len(text) and text[end] in _IDENTIFIER_CHARS:
+        end += 1
+    return end
+
+
+def _is_identifier(name: str) -> bool:
+    return bool(name) and _identifier_end(name, 0) == len(name)
+
+
+def _dollar_tag_at(sql: str, i: int) -> str | None:
+    """The ``$tag$`` (or ``$$``) that opens a dollar-quoted body at ``i``, if one does."""
+    end = _identifier_end(sql, i + 1)
+    return sql[i : end + 1] if end < len(sql) and sql[end] == "$" else None
 
 
 class QueryLoadError(ValueError):
@@ -65,7 +87,6 @@ class QueryArgumentError(TypeError):
     """A query was called with missing or unexpected parameters."""
 
 
-@dataclass(frozen=True)
 class Statement:
     """One SQL statement split into literal text and parameter names.
 
@@ -73,7 +94,19 @@ class Statement:
     always starting and ending with text.
     """
 
-    parts: tuple[str, ...]
+    __slots__ = ("parts",)
+
+    def __init__(self, parts: tuple[str, ...]) -> None:
+        self.parts = parts
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Statement) and other.parts == self.parts
+
+    def __hash__(self) -> int:
+        return hash(self.parts)
+
+    def __repr__(self) -> str:
+        return f"Statement(parts={self.parts!r})"
 
     @property
     def params(self) -> tuple[str, ...]:
@@ -158,9 +191,8 @@ def scan(sql: str) -> list[Statement]:
                 j += 1
             text.append(sql[i : j + 1])
             i = j + 1
-        elif c == "$" and not _word_char(sql, i - 1) and (m := _DOLLAR_TAG.match(sql, i)):
-            tag = m.group(0)
-            end = sql.find(tag, m.end())
+        elif c == "$" and not _word_char(sql, i - 1) and (tag := _dollar_tag_at(sql, i)):
+            end = sql.find(tag, i + len(tag))
             j = n if end == -1 else end + len(tag)
             text.append(sql[i:j])
             i = j
@@ -177,12 +209,12 @@ def scan(sql: str) -> list[Statement]:
                 text.append("::")
                 i += 2
                 continue
-            m = _PARAM_NAME.match(sql, i + 1)
-            if m and brackets == 0 and not (i > 0 and sql[i - 1] == ":"):
+            end = _identifier_end(sql, i + 1)
+            if end > i + 1 and brackets == 0 and not (i > 0 and sql[i - 1] == ":"):
                 parts.append("".join(text))
-                parts.append(m.group(0))
+                parts.append(sql[i + 1 : end])
                 text = []
-                i = m.end()
+                i = end
             else:
                 text.append(c)
                 i += 1
@@ -199,16 +231,41 @@ def _word_char(sql: str, i: int) -> bool:
     return i >= 0 and (sql[i].isalnum() or sql[i] == "_")
 
 
-@dataclass(frozen=True)
 class Query:
-    """One named query as its file defines it, before it is bound to an engine."""
+    """One named query as its file defines it, before it is bound to an engine.
 
-    name: str
-    kind: str
-    doc: str
-    statements: tuple[Statement, ...]
-    path: Path
-    line: int
+    Its SQL is scanned into statements the first time they are asked for, so
+    loading a directory costs one read of each file, not a scan of every query.
+    """
+
+    __slots__ = ("_statements", "body", "doc", "kind", "line", "name", "path")
+
+    def __init__(self, name: str, kind: str, doc: str, body: str, path: str, line: int) -> None:
+        self.name, self.kind, self.doc = name, kind, doc
+        self.body, self.path, self.line = body, path, line
+        self._statements: tuple[Statement, ...] | None = None
+
+    def __repr__(self) -> str:
+        return f"<Query {self.name} :{self.kind} at {self.where}>"
+
+    @property
+    def statements(self) -> tuple[Statement, ...]:
+        """The query's statements; QueryLoadError, naming the file and line, if they are not what
+        its kind allows."""
+        if self._statements is None:
+            statements = scan(self.body)
+            where, name, kind = self.where, self.name, self.kind
+            if not statements:
+                raise QueryLoadError(f"{where}: query {name} has no SQL")
+            if kind != "script" and len(statements) > 1:
+                raise QueryLoadError(
+                    f"{where}: query {name} has {len(statements)} statements; "
+                    "only a :script query may have several"
+                )
+            if kind == "script" and any(s.params for s in statements):
+                raise QueryLoadError(f"{where}: script {name} must not take parameters")
+            self._statements = tuple(statements)
+        return self._statements
 
     @property
     def where(self) -> str:
@@ -237,9 +294,11 @@ class Query:
             raise QueryArgumentError(f"query {self.name} ({self.where}): {'; '.join(problems)}")
 
 
-def parse_file(path: Path) -> list[Query]:
+def parse_file(path: str | os.PathLike[str]) -> list[Query]:
     """Parse one ``.sql`` file into its named queries."""
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path = os.fspath(path)
+    with open(path, encoding="utf-8") as file:
+        lines = file.read().splitlines(keepends=True)
     queries: list[Query] = []
     header: tuple[str, str, int] | None = None
     body: list[str] = []
@@ -257,26 +316,18 @@ def parse_file(path: Path) -> list[Query]:
             if rest[0].strip():
                 doc.append(rest[0].strip()[2:].strip())
             rest.pop(0)
-        statements = scan("".join(rest))
-        if not statements:
-            raise QueryLoadError(f"{path}:{line}: query {name} has no SQL")
-        if kind != "script" and len(statements) > 1:
-            raise QueryLoadError(
-                f"{path}:{line}: query {name} has {len(statements)} statements; "
-                "only a :script query may have several"
-            )
-        if kind == "script" and any(s.params for s in statements):
-            raise QueryLoadError(f"{path}:{line}: script {name} must not take parameters")
-        queries.append(Query(name, kind, " ".join(doc), tuple(statements), path, line))
+        queries.append(Query(name, kind, " ".join(doc), "".join(rest), path, line))
 
     for number, text in enumerate(lines, start=1):
-        if text.lstrip().startswith("--") and re.match(r"\s*--\s*name:", text):
+        stripped = text.strip()
+        if stripped.startswith("--") and stripped[2:].lstrip().startswith("name:"):
             finish()
-            m = _HEADER.match(text.strip())
-            if not m:
-                raise QueryLoadError(f"{path}:{number}: malformed header {text.strip()!r}")
-            name, kind = m.group("name"), m.group("kind")
-            if not _IDENTIFIER.match(name):
+            words = stripped[2:].lstrip()[len("name:"):].split()
+            if not (len(words) == 1 or (len(words) == 2 and len(words[1]) > 1
+                                        and words[1].startswith(":"))):
+                raise QueryLoadError(f"{path}:{number}: malformed header {stripped!r}")
+            name, kind = words[0], words[1][1:] if len(words) == 2 else None
+            if not _is_identifier(name):
                 raise QueryLoadError(f"{path}:{number}: query name {name!r} is not an identifier")
             if kind not in KINDS:
                 raise QueryLoadError(
@@ -290,38 +341,41 @@ def parse_file(path: Path) -> list[Query]:
     return queries
 
 
-class QueryFn(Protocol):
-    """A query bound to an engine: call it, or read what it is."""
+if TYPE_CHECKING:
+    class QueryFn(Protocol):
+        """A query bound to an engine: call it, or read what it is."""
 
-    __name__: str
-    __signature__: Signature
-    sql: str
-    kind: str
-    path: Path
-    line: int
-    params: tuple[str, ...]
+        __name__: str
+        __signature__: Signature
+        sql: str
+        kind: str
+        path: str
+        line: int
+        params: tuple[str, ...]
 
-    def __call__(self, conn: Any, /, **params: Any) -> Any: ...
+        def __call__(self, conn: Any, /, **params: Any) -> Any: ...
 
+    class RowsQuery(QueryFn, Protocol):
+        """A ``:many`` query, which can also hand its rows out a batch at a time."""
 
-class RowsQuery(QueryFn, Protocol):
-    """A ``:many`` query, which can also hand its rows out a batch at a time."""
-
-    def stream(self, conn: Any, /, batch_size: int = 1000, **params: Any) -> Iterator[Any]: ...
+        def stream(self, conn: Any, /, batch_size: int = 1000, **params: Any) -> Iterator[Any]: ...
 
 
 class Queries:
     """The named queries of one query directory, bound to one engine.
 
     Each query is an attribute: ``queries.add_task(conn, description="Buy milk")``.
+    Loaded ``lazy``, each query is scanned and bound on first use (a command
+    uses a few of its app's queries); otherwise all at once, so a malformed
+    query fails the load.
     """
 
-    def __init__(self, directory: Path, engine: Engine | str) -> None:
+    def __init__(self, directory: str | os.PathLike[str], engine: Engine | str,
+                 lazy: bool = False) -> None:
         self.engine = engine_named(engine)
-        self.directory = directory
+        self.directory = directory = os.fspath(directory)
         self._queries: dict[str, Query] = {}
-        for path in (sorted(directory.glob("*.sql"))
-                     + sorted((directory / self.engine.name).glob("*.sql"))):
+        for path in (_sql_files(directory) + _sql_files(os.path.join(directory, self.engine.name))):
             for query in parse_file(path):
                 if query.name in self._queries:
                     first = self._queries[query.name]
@@ -333,12 +387,33 @@ class Queries:
                         f"{query.where}: query name {query.name} is taken by an attribute of Queries"
                     )
                 self._queries[query.name] = query
-                # An instance attribute, so a call is a plain attribute lookup.
-                setattr(self, query.name, bind(query, self.engine))
+        if not lazy:
+            for name in self._queries:
+                getattr(self, name)
+
+    def __getattr__(self, name: str) -> QueryFn:
+        # Called once per query, on first use: the bound query then becomes an
+        # instance attribute, so every later call is a plain attribute lookup.
+        query = self.__dict__.get("_queries", {}).get(name)
+        if query is None:
+            raise AttributeError(f"no query named {name!r} in {self.__dict__.get('directory')}")
+        bound = bind(query, self.engine)
+        setattr(self, name, bound)
+        return bound
 
     def query(self, name: str) -> Query:
         """The definition of a query, to render it for another engine (EXPLAIN, benchmarks)."""
         return self._queries[name]
+
+
+def _sql_files(directory: str) -> list[str]:
+    """The ``.sql`` files of a directory, by name; none if it does not exist."""
+    try:
+        names = os.listdir(directory)
+    except FileNotFoundError:
+        return []
+    return [os.path.join(directory, name) for name in sorted(names)
+            if name.endswith(".sql") and not name.startswith(".")]
 
 
 def _fetch_all(cursor: Any) -> list[Any]:
@@ -409,17 +484,41 @@ def bind(query: Query, engine: Engine) -> QueryFn:
     run.__qualname__ = f"Queries.{query.name}"
     run.__doc__ = query.doc or None
     vars(run).update(
-        __signature__=_signature(query, KINDS[query.kind]), sql=";\n".join(statements),
+        __wrapped__=_Signature(query.params, KINDS[query.kind]), sql=";\n".join(statements),
         kind=query.kind, path=query.path, line=query.line, params=query.params, **extras,
     )
     return run  # type: ignore[return-value]
 
 
-def _signature(query: Query, returns: Any, *extra: Parameter) -> Signature:
-    """What ``help()`` and IDEs show: the connection, then each parameter by keyword."""
-    return Signature([Parameter("conn", Parameter.POSITIONAL_ONLY),
-                      *(Parameter(name, Parameter.KEYWORD_ONLY) for name in query.params), *extra],
-                     return_annotation=returns)
+class _Signature:
+    """What ``help()`` and IDEs show for a query function: the connection, then
+    each parameter by keyword.
+
+    ``inspect.signature`` follows a function's ``__wrapped__`` to the first
+    object that has a ``__signature__``: this one, which builds it only when
+    asked, since importing inspect would cost every command ~5 ms of start-up.
+    """
+
+    __slots__ = ("batch_size", "params", "returns")
+
+    def __init__(self, params: tuple[str, ...], returns: str, batch_size: bool = False) -> None:
+        self.params, self.returns, self.batch_size = params, returns, batch_size
+
+    def __call__(self, *args: object, **kwargs: object) -> None:
+        raise TypeError("a signature, not a query: call the query function")
+
+    @property
+    def __signature__(self) -> Signature:
+        from collections.abc import Iterator
+        from inspect import Parameter, Signature
+        from typing import Any
+
+        returns = {"list[Any]": list[Any], "Any": Any, "int": int, "None": None,
+                   "Iterator[Any]": Iterator[Any]}[self.returns]
+        extra = [Parameter("batch_size", Parameter.KEYWORD_ONLY, default=1000)] if self.batch_size else []
+        return Signature([Parameter("conn", Parameter.POSITIONAL_ONLY),
+                          *(Parameter(name, Parameter.KEYWORD_ONLY) for name in self.params), *extra],
+                         return_annotation=returns)
 
 
 def _streamer(query: Query, engine: Engine, sql: str, note: str) -> Callable[..., Iterator[Any]]:
@@ -436,8 +535,7 @@ def _streamer(query: Query, engine: Engine, sql: str, note: str) -> Callable[...
             raise
 
     stream.__qualname__ = f"Queries.{query.name}.stream"
-    vars(stream)["__signature__"] = _signature(
-        query, Iterator[Any], Parameter("batch_size", Parameter.KEYWORD_ONLY, default=1000))
+    vars(stream)["__wrapped__"] = _Signature(query.params, "Iterator[Any]", batch_size=True)
     return stream
 
 
@@ -472,9 +570,10 @@ def _annotate(error: Exception, engine: Engine, note: str) -> None:
         error.add_note(note)
 
 
-def load(app: str, engine: Engine | str, root: Path | None = None) -> Queries:
-    """Load ``sql/<app>/`` for ``engine``; ``root`` defaults to the repo's ``sql/``."""
-    return Queries((root or SQL_ROOT) / app, engine)
+def load(app: str, engine: Engine | str, root: str | os.PathLike[str] | None = None) -> Queries:
+    """Load ``sql/<app>/`` for ``engine``, each query scanned on first use; ``root``
+    defaults to the repo's ``sql/``. (A test loads every shipped file eagerly.)"""
+    return Queries(os.path.join(root or SQL_ROOT, app), engine, lazy=True)
 
 
 SQL_ROOT = package_folder("sql")

@@ -16,10 +16,10 @@ does, and a URL whose password libpq would read differently from the way
 from __future__ import annotations
 
 import os
-import re
-from dataclasses import dataclass, field
-from typing import Any, Literal
-from urllib.parse import unquote
+
+TYPE_CHECKING = False  # not typing's: see minidb/db/engines/base.py
+if TYPE_CHECKING:
+    from typing import Any
 
 CONNECT_TIMEOUT_SECONDS = 5
 
@@ -28,19 +28,31 @@ class InvalidURL(ValueError):
     """A database URL that names no engine minidb speaks, or no database."""
 
 
-@dataclass(frozen=True)
 class DatabaseURL:
     """A parsed database URL.
 
     ``str()`` of it is the redacted form, so it is safe to put in messages.
     """
 
-    url: str
-    engine: Literal["sqlite", "postgresql"]
-    path: str | None = None  # the SQLite file, as given (relative or absolute)
-    # What libpq made of a PostgreSQL URL: keyword -> value.
-    params: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
-    shown: str = field(default="", compare=False, repr=False)  # redacted, if not redact(url)
+    __slots__ = ("engine", "params", "path", "shown", "url")
+
+    def __init__(self, url: str, engine: str, path: str | None = None,
+                 params: dict[str, str] | None = None, shown: str = "") -> None:
+        self.url = url
+        self.engine = engine  # "sqlite" or "postgresql"
+        self.path = path  # the SQLite file, as given (relative or absolute)
+        self.params = params or {}  # what libpq made of a PostgreSQL URL: keyword -> value
+        self.shown = shown  # redacted, if not redact(url)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, DatabaseURL) and (other.url, other.engine, other.path) == (
+            self.url, self.engine, self.path)
+
+    def __hash__(self) -> int:
+        return hash((self.url, self.engine, self.path))
+
+    def __repr__(self) -> str:
+        return f"DatabaseURL(url={str(self)!r}, engine={self.engine!r}, path={self.path!r})"
 
     def __str__(self) -> str:
         return self.shown or redact(self.url)
@@ -68,6 +80,8 @@ def parse(url: str) -> DatabaseURL:
     scheme, sep, rest = url.partition("://")
     scheme = scheme.lower()
     if not sep:
+        from minidb.db.redaction import _SCHEME
+
         if "=" in url and not _SCHEME.match(url):
             return _parse_postgresql(url, url)
         raise InvalidURL(
@@ -90,8 +104,12 @@ def parse(url: str) -> DatabaseURL:
 
 
 def _parse_postgresql(given: str, url: str) -> DatabaseURL:
+    from urllib.parse import unquote
+
     from psycopg import ProgrammingError
     from psycopg.conninfo import conninfo_to_dict
+
+    from minidb.db.redaction import _PORT_FIRST, _redact, _userinfo_password
 
     try:
         params = {key: str(value) for key, value in conninfo_to_dict(url).items()}
@@ -121,86 +139,18 @@ def _parse_postgresql(given: str, url: str) -> DatabaseURL:
     return DatabaseURL(url, "postgresql", params=params, shown=shown)
 
 
-# A scheme is only taken as one when "//" follows or it is a scheme minidb
-# knows: in "alice:pw@host/db" the "alice:" is a user name, not a scheme.
-_SCHEME = re.compile(r"(?i)(?:(?:postgres(?:ql)?|sqlite)\s*:/*|[a-z][a-z0-9+.-]*://+)")
-_PORT_FIRST = re.compile(r"\d+(?:[,/?]|$)")
-_QUERY_OPTION = re.compile(r"(?<=[?&])([^=&]*)=([^&]*)")
-_DELIMITERS = re.compile(r"[/?&,:=#@\s]+")
-_KEYWORD_PASSWORD = re.compile(
-    r"(?:(?<=\s)|^)password\s*=\s*('(?:[^'\\]|\\.)*'?|(?:[^\s'\\]|\\.)*)")
-
-
 def redact(url: str) -> str:
-    """Replace every password in a URL or connection string with ``***``.
+    """Replace every password in a URL or connection string with ``***`` (see
+    :func:`minidb.db.redaction.redact`)."""
+    from minidb.db import redaction
 
-    Works on malformed text as well: whatever sits between the first ``:``
-    after the scheme and the last ``@`` that follows it is taken for a
-    password. That hides more than needed in odd URLs (a ``?user=me@corp``
-    after a port), never less. ``password=`` options are hidden too, in URL
-    queries and keyword/value strings. Everything else is shown as given.
-    """
-    return _redact(url)[0]
-
-
-def _passwords(url: str, userinfo: bool = True) -> list[str]:
-    """The passwords :func:`redact` hides in ``url``, as written there."""
-    return _redact(url, userinfo)[1]
-
-
-def _userinfo_bounds(url: str) -> tuple[int, int] | None:
-    """Where the user-name password of ``url`` starts and ends, read suspiciously."""
-    scheme = _SCHEME.match(url)
-    colon = url.find(":", scheme.end() if scheme else 0)
-    at = url.rfind("@")
-    return (colon + 1, at) if 0 <= colon < at else None
-
-
-def _userinfo_password(url: str) -> str:
-    bounds = _userinfo_bounds(url)
-    return url[bounds[0]:bounds[1]] if bounds else ""
-
-
-def _redact(url: str, userinfo: bool = True) -> tuple[str, list[str]]:
-    found: list[str] = []
-    bounds = _userinfo_bounds(url) if userinfo else None
-    if bounds:
-        found.append(url[bounds[0]:bounds[1]])
-        url = f"{url[:bounds[0]]}***{url[bounds[1]:]}"
-
-    def hide_query_option(match: re.Match[str]) -> str:
-        if unquote(match[1]).strip().lower() != "password":
-            return match[0]
-        found.append(match[2])
-        return f"{match[1]}=***"
-
-    def hide_keyword(match: re.Match[str]) -> str:
-        value = match[1]
-        found.append(value)
-        if value.startswith("'"):
-            found.append(value.strip("'").replace("\\'", "'").replace("\\\\", "\\"))
-        return match[0][: match.start(1) - match.start(0)] + "***"
-
-    url = _QUERY_OPTION.sub(hide_query_option, url)
-    url = _KEYWORD_PASSWORD.sub(hide_keyword, url)
-    return url, [p for p in found if p and p != "***"]
+    return redaction.redact(url)
 
 
 def scrub(message: str, url: str, params: dict[str, Any] | None = None,
           userinfo: bool = True) -> str:
-    """``message`` (say, a driver's) with the passwords of ``url`` replaced by ``***``.
+    """``message`` with the passwords of ``url`` replaced by ``***`` (see
+    :func:`minidb.db.redaction.scrub`)."""
+    from minidb.db import redaction
 
-    ``userinfo=False`` when what sits between ``:`` and ``@`` is known not to
-    be a password (see :func:`parse`).
-    """
-    secrets = set(_passwords(url, userinfo))
-    secrets |= {unquote(s) for s in secrets}
-    # A malformed URL's driver message may quote a piece of it (a "port"
-    # or a query option cut out of the password): hide the pieces too.
-    secrets |= {piece for s in secrets for piece in _DELIMITERS.split(s) if len(piece) >= 3}
-    if params and params.get("password"):
-        secrets.add(str(params["password"]))
-    message = message.replace(url, _redact(url, userinfo)[0])
-    for secret in sorted(secrets, key=len, reverse=True):
-        message = message.replace(secret, "***")
-    return message
+    return redaction.scrub(message, url, params, userinfo)

@@ -23,6 +23,7 @@ from flask.cli import FlaskGroup, run_command
 from werkzeug.serving import run_simple
 
 from minidb.config import data_dir
+from minidb.distribution import version_option
 from minidb.notes import close_app, create_app, ferretdb
 
 DEFAULT_PORT = 5000
@@ -72,8 +73,8 @@ def _local_ferretdb(binary: Path) -> Iterator[str]:
                        "(once; needs Go and a few minutes)…", err=True)
             ferretdb.build(binary)
         # Notes are personal data: only their owner may read the folders.
-        data_dir().mkdir(mode=0o700, parents=True, exist_ok=True)
-        folder = data_dir() / "ferretdb"
+        Path(data_dir()).mkdir(mode=0o700, parents=True, exist_ok=True)
+        folder = Path(data_dir()) / "ferretdb"
         folder.mkdir(mode=0o700, exist_ok=True)
         with _exclusive(folder):
             server = ferretdb.start_ferretdb(binary, folder, stop_with_parent=True)
@@ -155,5 +156,6 @@ cli = FlaskGroup(
 )
 # The app is always minidb's: Flask's --app option would be ignored.
 cli.params = [param for param in cli.params if param.name != "app"]
+version_option(cli)
 cli.add_command(run_command)
 cli.add_command(dev)

@@ -1,3 +1,4 @@
-from minidb.todo.cli import cli
+"""The to-do CLI: ``python -m minidb.todo``."""
+from minidb.main import run_app
 
-cli(prog_name="python -m minidb.todo")
+run_app("todo", "python -m minidb.todo")

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
 from typing import IO
 
 import click
 
-from minidb import __version__
 from minidb import cli as shared
-from minidb.config import database_url
+from minidb.distribution import version_option
 from minidb.formats import sniff_format, write_csv, write_json_array
 from minidb.imports import (
     REPLACE,
@@ -21,48 +19,32 @@ from minidb.imports import (
     on_conflict_option,
     skip_invalid_option,
 )
-from minidb.records import Record
-from minidb.todo.dates import local_today, parse_natural_date
-from minidb.todo.model import (
-    PRIORITIES,
-    RECORD_FIELDS,
-    Change,
-    NewTask,
-    parse_description,
-    parse_priority,
-    parse_tag,
-    parse_tags,
-)
+from minidb.output import emit, export_records, show_table
+from minidb.records import Record, Settings, open_store, unique_ids
+from minidb.todo import actions
+from minidb.todo.actions import URL_VARIABLES, parse_due_option
+from minidb.todo.model import PRIORITIES, RECORD_FIELDS, Change, parse_description, parse_priority, parse_tags
 from minidb.todo.store import TaskList
 
-URL_VARIABLES = ("TODO_DATABASE_URL",)
 CSV_HEADER = ["id", *RECORD_FIELDS]
 
 
 @click.group(cls=shared.App, invoke_without_command=True,
              context_settings={"help_option_names": ["-h", "--help"]})
 @shared.db_option(URL_VARIABLES)
-@click.version_option(__version__, message="%(prog)s %(version)s")
+@version_option
 @click.pass_context
 def cli(ctx: click.Context, db_url: str | None) -> None:
     """A to-do list on SQLite (default) or PostgreSQL."""
     shared.show_help_without_command(ctx)
-    ctx.obj = shared.Settings("todo", database_url(db_url, URL_VARIABLES, "todo.db"))
+    ctx.obj = actions.settings(db_url)
 
 
-pass_settings = click.make_pass_decorator(shared.Settings)
-
-
-def _line(task: Record) -> str:
-    mark = "x" if task["completed"] else " "
-    details = [f"due {task['due']}" if task["due"] else "", task["priority"] or ""]
-    details += [f"#{t}" for t in task["tags"]]
-    extra = "  (" + ", ".join(d for d in details if d) + ")" if any(details) else ""
-    return f"{task['id']:>4} [{mark}] {task['description']}{extra}"
+pass_settings = click.make_pass_decorator(Settings)
 
 
 def _show(task: Record) -> str:
-    return shared.show_table([
+    return show_table([
         ("id", task["id"]),
         ("description", task["description"]),
         ("status", "done" if task["completed"] else "pending"),
@@ -78,11 +60,6 @@ DUE_HELP = ("Due date: YYYY-MM-DD, today, tomorrow, a weekday (fri or friday: th
             "after today), +Nd or +Nw; in the local time zone.")
 
 
-def parse_due_option(value: str | None) -> date | None:
-    """``--due`` as the user wrote it, counted from today in the local time zone."""
-    return None if value is None else parse_natural_date(value, local_today())
-
-
 priority_choice = click.Choice(PRIORITIES, case_sensitive=False)
 
 
@@ -93,18 +70,10 @@ priority_choice = click.Choice(PRIORITIES, case_sensitive=False)
 @click.option("--tag", "tags", multiple=True, metavar="TAG", help="Tag (repeatable).")
 @shared.json_option
 @pass_settings
-def add(settings: shared.Settings, words: tuple[str, ...], due: str | None, priority: str | None,
+def add(settings: Settings, words: tuple[str, ...], due: str | None, priority: str | None,
         tags: tuple[str, ...], as_json: bool) -> None:
     """Add a task; the words are joined by spaces."""
-    task = NewTask(
-        description=parse_description(" ".join(words)),
-        priority=parse_priority(priority),
-        due=parse_due_option(due),
-        tags=parse_tags(tags),
-    )
-    with shared.open_store(settings, TaskList) as tasks:
-        added = tasks.add(task)
-    shared.emit([added], as_json, [f"Added {TaskList.describe(added)}"])
+    actions.add(settings, words, due, priority, tags, as_json)
 
 
 @cli.command(name="list")
@@ -114,35 +83,31 @@ def add(settings: shared.Settings, words: tuple[str, ...], due: str | None, prio
 @click.option("--search", metavar="TEXT", help="Case-insensitive substring of the description.")
 @shared.json_option
 @pass_settings
-def list_(settings: shared.Settings, status: str | None, tag: str | None, search: str | None,
+def list_(settings: Settings, status: str | None, tag: str | None, search: str | None,
           as_json: bool) -> None:
     """List tasks: pending by default, by due date, then priority, then id."""
-    completed = {"all": None, "done": True}.get(status or "", False)
-    tag = None if tag is None else parse_tag(tag)
-    with shared.open_store(settings, TaskList) as tasks:
-        shared.emit_records(tasks.list(completed=completed, tag=tag, search=search), as_json,
-                            _line, "No tasks.")
+    actions.list_tasks(settings, status, tag, search, as_json)
 
 
 @cli.command()
 @click.argument("task_id", metavar="ID", type=int)
 @shared.json_option
 @pass_settings
-def show(settings: shared.Settings, task_id: int, as_json: bool) -> None:
+def show(settings: Settings, task_id: int, as_json: bool) -> None:
     """Show one task."""
-    with shared.open_store(settings, TaskList) as tasks:
+    with open_store(settings, TaskList) as tasks:
         task = tasks.get(task_id)
-    shared.emit([task], as_json, [_show(task)])
+    emit([task], as_json, [_show(task)])
 
 
 @cli.command()
 @shared.ids_argument
 @shared.json_option
 @pass_settings
-def done(settings: shared.Settings, ids: tuple[int, ...], as_json: bool) -> None:
+def done(settings: Settings, ids: tuple[int, ...], as_json: bool) -> None:
     """Mark tasks completed (all or none, if an id is unknown)."""
-    with shared.open_store(settings, TaskList) as tasks:
-        results = tasks.complete(shared.unique_ids(ids))
+    with open_store(settings, TaskList) as tasks:
+        results = tasks.complete(unique_ids(ids))
     _emit_status(results, as_json, "Completed", "Already done")
 
 
@@ -150,10 +115,10 @@ def done(settings: shared.Settings, ids: tuple[int, ...], as_json: bool) -> None
 @shared.ids_argument
 @shared.json_option
 @pass_settings
-def reopen(settings: shared.Settings, ids: tuple[int, ...], as_json: bool) -> None:
+def reopen(settings: Settings, ids: tuple[int, ...], as_json: bool) -> None:
     """Mark tasks pending again (all or none, if an id is unknown)."""
-    with shared.open_store(settings, TaskList) as tasks:
-        results = tasks.reopen(shared.unique_ids(ids))
+    with open_store(settings, TaskList) as tasks:
+        results = tasks.reopen(unique_ids(ids))
     _emit_status(results, as_json, "Reopened", "Already pending")
 
 
@@ -161,7 +126,7 @@ def _emit_status(results: list[tuple[Record, bool]], as_json: bool, changed: str
                  unchanged: str) -> None:
     lines = [f"{changed if was_changed else unchanged} {TaskList.describe(t)}"
              for t, was_changed in results]
-    shared.emit([t for t, _ in results], as_json, lines)
+    emit([t for t, _ in results], as_json, lines)
 
 
 @cli.command()
@@ -175,7 +140,7 @@ def _emit_status(results: list[tuple[Record, bool]], as_json: bool, changed: str
 @click.option("--untag", "untags", multiple=True, metavar="TAG", help="Remove a tag (repeatable).")
 @shared.json_option
 @pass_settings
-def edit(settings: shared.Settings, task_id: int, description: str | None, due: str | None,
+def edit(settings: Settings, task_id: int, description: str | None, due: str | None,
          no_due: bool, priority: str | None, no_priority: bool, tags: tuple[str, ...],
          untags: tuple[str, ...], as_json: bool) -> None:
     """Change only what is given."""
@@ -190,9 +155,9 @@ def edit(settings: shared.Settings, task_id: int, description: str | None, due: 
         remove_tags=parse_tags(untags),
     )
     shared.require_change(change)
-    with shared.open_store(settings, TaskList) as tasks:
+    with open_store(settings, TaskList) as tasks:
         task = tasks.edit(task_id, change)
-    shared.emit([task], as_json, [f"Updated {TaskList.describe(task)}"])
+    emit([task], as_json, [f"Updated {TaskList.describe(task)}"])
 
 
 def _write_csv(tasks: Iterator[Record], out: IO[str]) -> None:
@@ -209,10 +174,10 @@ EXPORT_WRITERS = {"json": write_json_array, "csv": _write_csv}
 @cli.command()
 @shared.format_option(*EXPORT_WRITERS)
 @pass_settings
-def export(settings: shared.Settings, fmt: str) -> None:
+def export(settings: Settings, fmt: str) -> None:
     """Write every task to stdout, streamed."""
-    with shared.open_store(settings, TaskList) as tasks:
-        shared.export_records(tasks.export(), EXPORT_WRITERS[fmt], TaskList.noun)
+    with open_store(settings, TaskList) as tasks:
+        export_records(tasks.export(), EXPORT_WRITERS[fmt], TaskList.noun)
 
 
 def _candidates(source: IO[str], name: str) -> Iterator[Candidate]:
@@ -230,14 +195,14 @@ def _candidates(source: IO[str], name: str) -> Iterator[Candidate]:
                     "fields and tags with the record's (it keeps its id).")
 @skip_invalid_option
 @pass_settings
-def import_(settings: shared.Settings, file: str, on_conflict: str, skip_invalid: bool) -> None:
+def import_(settings: Settings, file: str, on_conflict: str, skip_invalid: bool) -> None:
     """Import tasks from a JSON or CSV export, in one transaction.
 
     By default all or nothing: a bad record or a uid already stored imports
     nothing, and the error names every one of them.
     """
     policy = ImportPolicy(on_conflict=on_conflict, skip_invalid=skip_invalid)
-    with shared.open_input(file) as source, shared.open_store(settings, TaskList) as tasks:
+    with shared.open_input(file) as source, open_store(settings, TaskList) as tasks:
         run = tasks.import_tasks(_candidates(source, file), policy)
     click.echo(run.summary())
 

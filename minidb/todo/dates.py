@@ -7,17 +7,14 @@ tomorrow whatever the server's zone), which also lets tests pin the day.
 
 from __future__ import annotations
 
-import re
 from datetime import date, timedelta
 
 from minidb.errors import InvalidInput
-from minidb.formats import check_text
+from minidb.values import DIGITS, check_text, is_iso_date_text
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 #: ``fri`` and ``friday`` alike: each weekday by its full name and its first three letters.
 _WEEKDAY_NUMBERS = {name: number for number, full in enumerate(WEEKDAYS) for name in (full, full[:3])}
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_OFFSET = re.compile(r"\+([0-9]{1,7})([dw])")
 ACCEPTED = "YYYY-MM-DD, today, tomorrow, a weekday (mon or monday ... sun or sunday: the next one " \
            "after today), +Nd or +Nw (N days or weeks from today)"
 
@@ -34,11 +31,6 @@ def parse_natural_date(text: str, today: date) -> date:
     Case and surrounding blanks do not matter.
     """
     word = check_text(text, "due date").strip().lower()
-    if _ISO_DATE.fullmatch(word):
-        try:
-            return date.fromisoformat(word)
-        except ValueError:
-            raise InvalidInput(f"{text!r} is not a real date") from None
     days: int | None = None
     if word == "today":
         days = 0
@@ -46,8 +38,13 @@ def parse_natural_date(text: str, today: date) -> date:
         days = 1
     elif word in _WEEKDAY_NUMBERS:
         days = (_WEEKDAY_NUMBERS[word] - today.weekday() - 1) % 7 + 1
-    elif offset := _OFFSET.fullmatch(word):
-        days = int(offset.group(1)) * (7 if offset.group(2) == "w" else 1)
+    elif is_iso_date_text(word):
+        try:
+            return date.fromisoformat(word)
+        except ValueError:
+            raise InvalidInput(f"{text!r} is not a real date") from None
+    elif 3 <= len(word) <= 9 and word[0] == "+" and word[-1] in "dw" and DIGITS.issuperset(word[1:-1]):
+        days = int(word[1:-1]) * (7 if word[-1] == "w" else 1)  # +Nd, +Nw: up to 7 digits
     if days is None:
         raise InvalidInput(f"due date must be {ACCEPTED}; not {text!r}")
     try:

@@ -20,7 +20,6 @@ from typing import Any
 
 from minidb.db import Database, Queries
 from minidb.imports import Candidate, ImportPolicy, ImportRun, Item
-from minidb.search import search_key
 
 NOUN = "task"
 
@@ -80,11 +79,11 @@ def _store_chunk(q: Queries, conn: Any, run: ImportRun[Any], chunk: list[Item[An
         new.append(task)
 
     if new:
-        q.add_imported_task.many(conn, [task_row(t) for t in new])
+        q.add_imported_task.many(conn, [t.row() for t in new])
         _tag_new(q, conn, new)
         run.imported += len(new)
     if replacements:
-        q.replace_task.many(conn, [{"id": task_id, **_fields(t)} for task_id, t in replacements])
+        q.replace_task.many(conn, [{"id": task_id, **t.fields()} for task_id, t in replacements])
         q.untag_task.many(conn, [{"task_id": task_id} for task_id, _ in replacements])
         _tag(q, conn, replacements)
 
@@ -117,21 +116,3 @@ def _add_tags(q: Queries, conn: Any, tasks: list[Any]) -> bool:
     if names:
         q.insert_tag.many(conn, [{"name": n} for n in names])
     return bool(names)
-
-
-def _fields(task: Any) -> dict[str, Any]:
-    """Every stored field of a task but its id and uid."""
-    return {
-        "description": task.description,
-        "search_key": search_key(task.description),
-        "completed": task.completed,
-        "priority": task.priority,
-        "due": task.due,
-        "created_at": task.created_at,
-        "completed_at": task.completed_at,
-    }
-
-
-def task_row(task: Any) -> dict[str, Any]:
-    """The insert_task parameters of a task."""
-    return {"uid": task.uid, **_fields(task)}

@@ -5,17 +5,21 @@ Engine-neutral: SQL lives in ``sql/todo/``, the schema in ``migrations/todo/``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from typing import Any
-
-from minidb.db.queries import RowsQuery
-from minidb.formats import check_text
-from minidb.imports import Candidate, ImportPolicy, ImportRun
 from minidb.records import Record, RecordStore, now
 from minidb.search import like_pattern, search_key
-from minidb.todo.importing import import_tasks, task_row
-from minidb.todo.model import Change, NewTask, parse_due, record_to_task, task_json
+from minidb.todo.model import parse_due, task_json
+from minidb.values import check_text
 
+TYPE_CHECKING = False  # not typing's: see minidb/db/engines/base.py
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator
+    from typing import Any, TypeVar
+
+    from minidb.db.queries import RowsQuery
+    from minidb.imports import Candidate, ImportPolicy, ImportRun
+    from minidb.todo.model import Change, NewTask
+
+    T = TypeVar("T")
 
 class TaskList(RecordStore):
     """The tasks of one database."""
@@ -36,7 +40,7 @@ class TaskList(RecordStore):
 
     def add(self, task: NewTask) -> Record:
         with self.db.transaction() as conn:
-            task_id = self.q.insert_task(conn, **task_row(task))
+            task_id = self.q.insert_task(conn, **task.row())
             self._tag(conn, task_id, task.tags)
             return task_json(self.q.get_task(conn, id=task_id))
 
@@ -46,15 +50,18 @@ class TaskList(RecordStore):
             self.q.link_tag(conn, task_id=task_id, name=tag)
 
     def list(
-        self, completed: bool | None = False, tag: str | None = None, search: str | None = None
-    ) -> Iterator[Record]:
+        self, completed: bool | None = False, tag: str | None = None, search: str | None = None,
+        each: Callable[[Any], T] | None = None,
+    ) -> Iterator[T]:
         """The matching tasks in list order, streamed inside one read transaction.
 
         ``completed`` None means both; ``search`` is a literal,
-        case-insensitive substring of the description.
+        case-insensitive substring of the description. Each row becomes a
+        task object, or what ``each(row)`` makes of it (a line of text
+        needs no task object).
         """
         pattern = None if search is None else like_pattern(check_text(search, "search text"))
-        return self._stream(self.q.list_tasks, completed=completed, tag=tag, pattern=pattern)
+        return self._stream(self.q.list_tasks, each, completed=completed, tag=tag, pattern=pattern)
 
     def complete(self, ids: list[int]) -> list[tuple[Record, bool]]:
         """Mark tasks done; return each task and whether this call completed it."""
@@ -92,4 +99,7 @@ class TaskList(RecordStore):
 
     def import_tasks(self, candidates: Iterable[Candidate], policy: ImportPolicy) -> ImportRun[NewTask]:
         """Import exported task records in one transaction, as ``policy`` says (see importing)."""
+        from minidb.todo.importing import import_tasks
+        from minidb.todo.model import record_to_task
+
         return import_tasks(self.db, self.q, candidates, record_to_task, policy)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import os
 import pydoc
 from pathlib import Path
 
@@ -11,8 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from minidb.db import connect, parse
-from minidb.db.engines import PostgresEngine, SQLiteEngine
-from minidb.db.queries import Queries, QueryArgumentError, QueryLoadError, scan
+from minidb.db.engines.postgresql import PostgresEngine
+from minidb.db.engines.sqlite import SQLiteEngine
+from minidb.db.queries import SQL_ROOT, Queries, QueryArgumentError, QueryLoadError, load, scan
 
 # Each case: SQL, the parameters the scanner must find, in order.
 SCANNER_CASES = [
@@ -230,7 +232,7 @@ def test_a_query_describes_itself(tmp_path: Path) -> None:
     add = queries.add
     assert add.__name__ == "add" and add.kind == "exec"
     assert add.sql == "INSERT INTO items (id, body) VALUES (%(id)s, %(body)s)"
-    assert (add.path, add.line) == (tmp_path / "q.sql", 8)
+    assert (add.path, add.line) == (str(tmp_path / "q.sql"), 8)
     assert str(inspect.signature(add)) == "(conn, /, *, id, body) -> None"
     assert str(inspect.signature(queries.body_of)) == "(conn, /, *, id) -> Any"
     assert str(inspect.signature(queries.all_items.stream)).startswith("(conn, /, *, batch_size=1000)")
@@ -245,3 +247,22 @@ def test_help_shows_a_query_s_comment_and_parameters(tmp_path: Path) -> None:
     assert "rename(conn, /, *, body, from_id) -> int" in shown
     shown = pydoc.render_doc(queries.make_table, renderer=pydoc.plaintext)
     assert "Two statements, no parameters" in shown
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_every_shipped_query_scans_and_binds(engine) -> None:
+    # The apps load their queries lazily (each is scanned on first use), so a
+    # malformed one in sql/ would fail only when a user's command reaches it.
+    for app in sorted(os.listdir(SQL_ROOT)):
+        queries = Queries(os.path.join(SQL_ROOT, app), engine)  # eager: raises on any malformed query
+        assert queries.query(next(iter(queries._queries))).statements, app
+
+
+def test_a_lazily_loaded_query_is_scanned_and_bound_on_first_use(tmp_path) -> None:
+    (tmp_path / "q").mkdir()
+    queries = load("q", "sqlite", root=write(tmp_path / "q", QUERIES).parent)
+    assert "add" not in vars(queries)
+    assert queries.add.sql == "INSERT INTO items (id, body) VALUES (:id, :body)"
+    assert vars(queries)["add"] is queries.add  # bound once, then a plain attribute
+    with pytest.raises(AttributeError, match="no query named 'nope'"):
+        queries.nope  # noqa: B018

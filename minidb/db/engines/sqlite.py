@@ -12,18 +12,19 @@ from __future__ import annotations
 import fcntl
 import os
 import sqlite3
-from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
-from minidb.db.engines.base import Engine, UniqueKey
+from minidb.db.engines.base import Engine
 from minidb.errors import DatabaseUnavailable
 
+TYPE_CHECKING = False  # not typing's: see minidb/db/engines/base.py
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator, Mapping, Sequence
+    from typing import Any
+
     from minidb.db.connection import Database
+    from minidb.db.engines.base import UniqueKey
     from minidb.db.urls import DatabaseURL
 
 BUSY_TIMEOUT_SECONDS = 30
@@ -87,8 +88,9 @@ class SQLiteEngine(Engine):
 
     def connect(self, url: DatabaseURL) -> sqlite3.Connection:
         path = url.path or ""
-        if path != MEMORY and not Path(path).parent.is_dir():
-            raise DatabaseUnavailable(f"cannot open {url}: directory {Path(path).parent} does not exist")
+        directory = os.path.dirname(path) or "."
+        if path != MEMORY and not os.path.isdir(directory):
+            raise DatabaseUnavailable(f"cannot open {url}: directory {directory} does not exist")
         try:
             with _private_files():
                 conn = sqlite3.connect(
@@ -171,6 +173,8 @@ class SQLiteEngine(Engine):
 
     @contextmanager
     def yoyo_backend(self, db: Database) -> Iterator[Any]:
+        from urllib.parse import quote
+
         from yoyo import get_backend
 
         try:
