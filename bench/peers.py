@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.cli_startup import baseline_script
 from bench.common import PYTHON, REPO, USER_DATABASE_VARIABLES, Config, Row, Section, median, run_to_file
 from bench.datasets import build_todo_sqlite
 
@@ -279,21 +280,45 @@ def compare_todo(section: Section, home: Home, minidb: list[str], task: str, run
                          "each print all of them.")
 
     out = home.root / "stdout.txt"
+    # The floor under any Python tool: the interpreter, sqlite3, the very SELECT
+    # `list` runs, a line a task; nothing else (no schema check, no options).
+    floor_list = [PYTHON, "-c", baseline_script(db_path)]
     times = rotate({"minidb": [*minidb, "todo", "list"], "module": [PYTHON, "-m", "minidb.todo", "list"],
-                    "task": [task, "list"]}, runs, home.env, out)
+                    "floor": floor_list, "task": [task, "list"]}, runs, home.env, out)
     add_row(section, f"`minidb todo list`, {RECORDS:,} tasks", times["minidb"], times["task"],
             f"{version} `task list`", runs, GOALS["todo list"])
     add_row(section, f"`python -m minidb.todo list`, {RECORDS:,} tasks", times["module"],
             times["task"], f"{version} `task list`", runs)
+    add_row(section, "the floor: bare `python -c` with sqlite3, the same SELECT, a line a task",
+            times["floor"], times["task"], f"{version} `task list`", runs)
 
     # Every run adds one task to each store, so both grow alike.
     times = rotate({
         "minidb": [*minidb, "todo", "add", "Water", "the", "plants", "--priority", "high", "--tag", "home",
                    "--due", "2026-12-24"],
+        "floor": [PYTHON, "-c", floor_add_script(db_path)],
         "task": [task, "add", "Water", "the", "plants", "priority:H", "+home", "due:2026-12-24"],
     }, runs, home.env, out)
     add_row(section, "`minidb todo add … --priority --tag --due`", times["minidb"],
             times["task"], f"{version} `task add`", runs, GOALS["todo add"])
+    add_row(section, "the floor: bare `python -c` with sqlite3, one INSERT, one COMMIT",
+            times["floor"], times["task"], f"{version} `task add`", runs)
+
+
+def floor_add_script(db_path: Path) -> str:
+    """The least a Python program can do to add a task: connect, insert_task's INSERT, commit, print."""
+    from minidb.db import load
+
+    (sql,) = load("todo", "sqlite").query("insert_task").sql("sqlite")
+    row = {"uid": "00000000-0000-4000-8000-ffffffffffff", "description": "Water the plants",
+           "search_key": "water the plants", "completed": 0, "priority": "high", "due": "2026-12-24",
+           "created_at": "2026-11-26T00:00:00.000000Z", "completed_at": None}
+    return (f"import sqlite3\nconn = sqlite3.connect({str(db_path)!r}, isolation_level=None)\n"
+            "conn.execute('BEGIN IMMEDIATE')\n"
+            f"task_id = conn.execute({sql!r}, {row!r}).fetchone()[0]\n"
+            "conn.execute('DELETE FROM tasks WHERE id = ?', (task_id,))\n"  # the uid is unique: one row
+            "conn.execute('COMMIT')\n"
+            "print(f'Added task {task_id}: Water the plants')\n")
 
 
 def compare_contacts(section: Section, home: Home, minidb: list[str], khard: str, runs: int) -> None:

@@ -179,7 +179,7 @@ def option_names(command: click.Command, ctx: click.Context) -> set[str]:
 
 def offered_tables() -> dict[str, tuple[set[str], dict[str, set[str]]]]:
     """What the programs offer: per group of the `minidb` command tree, its options and its commands'."""
-    from minidb.main import cli
+    from minidb.command import cli
 
     offered: dict[str, tuple[set[str], dict[str, set[str]]]] = {}
 

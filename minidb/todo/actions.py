@@ -10,7 +10,6 @@ from __future__ import annotations
 from minidb.config import database_url
 from minidb.output import emit, emit_records
 from minidb.records import Settings, open_store
-from minidb.todo.dates import local_today, parse_natural_date
 from minidb.todo.model import NewTask, parse_description, parse_priority, parse_tag, parse_tags
 from minidb.todo.store import TaskList
 
@@ -31,7 +30,11 @@ def settings(db_url: str | None = None) -> Settings:
 
 def parse_due_option(value: str | None) -> date | None:
     """``--due`` as the user wrote it, counted from today in the local time zone."""
-    return None if value is None else parse_natural_date(value, local_today())
+    if value is None:
+        return None
+    from minidb.todo.dates import local_today, parse_natural_date  # `list` never needs it
+
+    return parse_natural_date(value, local_today())
 
 
 def add(settings: Settings, words: Sequence[str], due: str | None = None, priority: str | None = None,
@@ -61,10 +64,17 @@ def list_tasks(settings: Settings, status: str | None = None, tag: str | None = 
 
 def line(row: Any) -> str:
     """A row of the list_tasks query as ``list`` shows it:
-    ``   7 [ ] Buy milk  (due 2026-12-01, high, #home)``."""
-    tags = row["tags"]
-    details = [f"due {row['due']}" if row["due"] else "", row["priority"] or ""]
+    ``   7 [ ] Buy milk  (due 2026-12-01, high, #home)``.
+
+    Called for every task listed, so it builds no more than it must.
+    """
+    text = f"{row['id']:>4} [{'x' if row['completed'] else ' '}] {row['description']}"
+    due, priority, tags = row["due"], row["priority"], row["tags"]
+    if not (due or priority or tags):
+        return text
+    details = [f"due {due}"] if due else []
+    if priority:
+        details.append(priority)
     if tags:
-        details += [f"#{t}" for t in sorted(tags.split(","))]
-    extra = "  (" + ", ".join(d for d in details if d) + ")" if any(details) else ""
-    return f"{row['id']:>4} [{'x' if row['completed'] else ' '}] {row['description']}{extra}"
+        details += ["#" + tag for tag in sorted(tags.split(","))]
+    return f"{text}  ({', '.join(details)})"

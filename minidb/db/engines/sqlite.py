@@ -9,7 +9,6 @@ creates are the owner's alone: they hold people's data.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import sqlite3
 from contextlib import contextmanager
@@ -157,6 +156,8 @@ class SQLiteEngine(Engine):
     @contextmanager
     def migration_lock(self, db: Database, app: str) -> Iterator[None]:
         # flock on a file beside the database: the kernel drops it if we die.
+        import fcntl  # only here: every command would pay for it otherwise
+
         path = db.url.path or ""
         if path == MEMORY:
             yield
