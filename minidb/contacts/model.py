@@ -22,6 +22,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import cache
 from typing import Any, NamedTuple
 
 from minidb import records
@@ -115,7 +116,14 @@ def content_uid(form: str, content: str) -> str:
     import uuid
 
     name = form + "\n" + content
-    return f"urn:uuid:{uuid.uuid5(uuid.UUID(CONTENT_UID_NAMESPACE), name)}"
+    return f"urn:uuid:{uuid.uuid5(_content_uid_namespace(), name)}"
+
+
+@cache
+def _content_uid_namespace() -> Any:
+    import uuid
+
+    return uuid.UUID(CONTENT_UID_NAMESPACE)
 
 
 def email_key(value: str) -> str:

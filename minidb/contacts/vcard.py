@@ -475,7 +475,8 @@ class Card:
         groups and keyword parameter values, quoted-printable and a declared
         CHARSET (the value counts, decoded), blanks around a value, the
         program that wrote it (PRODID) and when (REV). Everything else does,
-        VERSION included. ASCII text (JSON lines, sorted), for a name-based UUID.
+        VERSION included. ASCII text, for a name-based UUID: one line per
+        property (its header as JSON, then its value escaped), sorted.
         """
         lines = sorted(_normal_line(prop) for prop in self.properties if prop.name not in _NOT_CONTENT)
         return "\n".join(lines)
@@ -622,23 +623,43 @@ class Card:
 
 
 def _normal_line(prop: Property) -> str:
-    params = sorted(
-        (name, value.strip().lower() if name in _KEYWORD_PARAMS else value.strip())
-        for name, value in prop.params if name not in ("ENCODING", "CHARSET")
-    )
+    """One line of ``Card.content``: the normal header (JSON), then the value escaped to ASCII."""
     if prop.nested:
         data = prop.raw
     elif prop.encoding == "b64":
         data = _WHITESPACE.sub(b"", prop.raw)  # never decoded (it may be damaged), only unfolded
-        params.append(("ENCODING", "b"))
     else:
-        data = prop.value_bytes()
-        text = _decode(data, prop.charset)
+        text = _decode(prop.value_bytes(), prop.charset)
         if text is not None:
-            data = _LINE_BREAK.sub("\n", text).encode("utf-8")
-    # surrogateescape: bytes that decode in no charset still count, each as itself.
-    value = data.strip().decode("utf-8", "surrogateescape")
-    return json.dumps([(prop.group or "").lower(), prop.name, params, value])
+            if "\r" in text:
+                text = _LINE_BREAK.sub("\n", text)
+            # unicode_escape: one ASCII line whatever the value holds (a lone surrogate too).
+            return _normal_header(prop) + text.strip().encode("unicode_escape").decode("ascii")
+        data = prop.value_bytes()
+    # Bytes that decode in no charset still count, each as itself.
+    return _normal_header(prop) + data.strip().decode("utf-8", "surrogateescape").encode(
+        "unicode_escape").decode("ascii")
+
+
+# Exports repeat a few headers thousands of times; each is made once. Bounded.
+_NORMAL_HEADERS: dict[tuple[Any, ...], str] = {}
+
+
+def _normal_header(prop: Property) -> str:
+    key = (prop.group, prop.name, prop.params, prop.encoding == "b64")
+    header = _NORMAL_HEADERS.get(key)
+    if header is None:
+        params = sorted(
+            (name, value.strip().lower() if name in _KEYWORD_PARAMS else value.strip())
+            for name, value in prop.params if name not in ("ENCODING", "CHARSET")
+        )
+        if prop.encoding == "b64":
+            params.append(("ENCODING", "b"))  # base64 stays as written: it says how to read the value
+        if len(_NORMAL_HEADERS) >= _HEADERS_KEPT:
+            _NORMAL_HEADERS.clear()
+        # JSON ends where the value starts: no value can pass for part of a header.
+        header = _NORMAL_HEADERS[key] = json.dumps([(prop.group or "").lower(), prop.name, params])
+    return header
 
 
 def _name_from_org(text: str) -> str:
