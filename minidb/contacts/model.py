@@ -5,7 +5,9 @@ what is wrong. Nothing here touches a database: see ``store.py``; the
 formats a contact travels in (JSON, CSV, vCard) are in ``transfer.py``.
 
 A contact has a name, a stable uid (a vCard's own UID when it came with
-one, else ``urn:uuid:…``), any number of phones and e-mails with one
+one; else, for an imported record, ``urn:uuid:`` and a name-based UUID of
+its content, so the same record imported twice is the same contact; for one
+typed with ``add``, a random ``urn:uuid:``), any number of phones and e-mails with one
 preferred entry per kind (``entries.py``), and the vCard properties minidb
 keeps without modelling them.
 
@@ -20,6 +22,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import cache
 from typing import Any, NamedTuple
 
 from minidb import records
@@ -41,6 +44,10 @@ from minidb.values import check_text, timestamp_to_json
 
 MAX_NAME = 200
 MAX_UID = 1000
+#: The namespace of uids derived from an imported record's content (UUID version 5).
+#: Fixed for good: changing it would make every record imported before a new contact
+#: when imported again.
+CONTENT_UID_NAMESPACE = "6f0e3c52-8d5b-4f3a-9a7e-2b1c4d5e6f70"
 DEFAULT_REGION = "US"
 # The shortest text the trigram indexes can look up; shorter ones scan.
 TRIGRAM = 3
@@ -91,9 +98,32 @@ def parse_uid(value: str) -> str:
 
 
 def new_uid() -> str:
+    """A random uid, for a contact someone typed: two people may share every detail typed."""
     import uuid
 
     return f"urn:uuid:{uuid.uuid4()}"
+
+
+def content_uid(form: str, content: str) -> str:
+    """The uid of an imported record that has none: the same for the same ``content``.
+
+    ``content`` is the record in a normal form (see ``Card.content``,
+    ``transfer.contact_content``); ``form`` names that form, so that two
+    forms never give one uid by accident. A record without a uid must get
+    the same one every time its file is imported, or a second import of
+    the file would duplicate it instead of meeting it as a conflict.
+    """
+    import uuid
+
+    name = form + "\n" + content
+    return f"urn:uuid:{uuid.uuid5(_content_uid_namespace(), name)}"
+
+
+@cache
+def _content_uid_namespace() -> Any:
+    import uuid
+
+    return uuid.UUID(CONTENT_UID_NAMESPACE)
 
 
 def email_key(value: str) -> str:

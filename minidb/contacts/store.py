@@ -312,8 +312,13 @@ class AddressBook(RecordStore):
             run.imported += len(new)
         for contact_id, added in merges.items():
             stored = contact_json(self.q.get_contact(conn, id=contact_id))
-            self._rewrite(conn, contact_id, merge(self._holdings(conn, stored), added))
-            self._touch(conn, stored)
+            holdings = self._holdings(conn, stored)
+            merged = merge(holdings, added)
+            # A record that adds nothing (the same file imported again) leaves
+            # the contact as it was: updated_at says when it last changed.
+            if merged != holdings:
+                self._rewrite(conn, contact_id, merged)
+                self._touch(conn, stored)
 
     def _claimable(self, contact: NewContact, target: Owner, owners: dict[tuple[str, str], Owner],
                    where: str, run: ImportRun[NewContact]) -> Holdings:

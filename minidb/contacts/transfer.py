@@ -15,6 +15,7 @@ with the card's other unmodelled properties, and a warning says so.
 from __future__ import annotations
 
 import codecs
+import json
 import re
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -24,10 +25,10 @@ from minidb import records
 from minidb.contacts.entries import Entry, lenient_label, one_preferred, type_label
 from minidb.contacts.model import (
     NewContact,
+    content_uid,
     distinct,
     email_key,
     entries_of,
-    new_uid,
     parse_email,
     parse_name,
     parse_uid,
@@ -92,7 +93,8 @@ def contact_from_record(record: Any, region: str) -> NewContact:
 
     ``phone``/``email``, when given beside ``phones``/``emails``, must be the
     preferred entry's value. Timestamps are kept when given, so a move
-    between databases keeps them; a record without ``uid`` gets a new one.
+    between databases keeps them; a record without ``uid`` gets one derived
+    from its content (``contact_content``).
     """
     records.check_fields(record, "contact", RECORD_FIELDS)
     name = parse_name(records.string(record, "name"))
@@ -100,13 +102,35 @@ def contact_from_record(record: Any, region: str) -> NewContact:
     phones = _entries(record, "phone", lambda text: phone_entry(text, region)[0].value, str)
     emails = _entries(record, "email", parse_email, email_key)
     kept = _kept(record.get("vcard"))
-    return NewContact(
-        name=name,
-        uid=new_uid() if uid is None else parse_uid(uid),
-        phones=phones, emails=emails, kept=kept,
+    contact = NewContact(
+        name=name, uid="", phones=phones, emails=emails, kept=kept,
         created_at=records.optional_timestamp(record, "created_at") or now(),
         updated_at=records.optional_timestamp(record, "updated_at"),
     )
+    if uid is not None:
+        contact.uid = parse_uid(uid)
+    else:
+        given = contact.created_at if record.get("created_at") is not None else None
+        contact.uid = content_uid("contact", contact_content(contact, given))
+    return contact
+
+
+def contact_content(contact: NewContact, created_at: datetime | None = None) -> str:
+    """A contact record in a normal form: its name, entries, kept properties and given timestamps.
+
+    The parsed values, so what parsing evens out (the order of JSON keys or
+    CSV columns, blanks around a name, the case of an e-mail's domain) does
+    not count. ``created_at`` is the one the record gave, if any: two people
+    of one name, stored apart in an older export, differ at least in it.
+    """
+    return json.dumps({
+        "name": contact.name,
+        "phones": [[e.value, e.type, e.preferred, e.group] for e in contact.phones],
+        "emails": [[e.value, e.type, e.preferred, e.group] for e in contact.emails],
+        "vcard": [prop.as_dict() for prop in contact.kept],
+        "created_at": None if created_at is None else created_at.isoformat(),
+        "updated_at": None if contact.updated_at is None else contact.updated_at.isoformat(),
+    }, sort_keys=True)
 
 
 def _entries(record: dict[str, Any], kind: str, parse: Callable[[str], str],
@@ -173,7 +197,10 @@ def contact_from_csv(row: dict[str, str], region: str) -> NewContact:
     phones = _csv_entries(row, "phone", lambda text: phone_entry(text, region)[0].value, str)
     emails = _csv_entries(row, "email", parse_email, email_key)
     uid = (row.get("uid") or "").strip()
-    return NewContact(name=name, uid=parse_uid(uid) if uid else new_uid(), phones=phones, emails=emails)
+    contact = NewContact(name=name, uid=parse_uid(uid) if uid else "", phones=phones, emails=emails)
+    if not uid:
+        contact.uid = content_uid("contact", contact_content(contact))
+    return contact
 
 
 def _csv_entries(row: dict[str, str], kind: str, parse: Callable[[str], str],
@@ -214,7 +241,8 @@ def contact_from_card(card: Any, region: str) -> tuple[NewContact, list[str]]:
     if "\ufffd" in card.name:
         _check_name_decodes(card)
     name = parse_name(card.name)
-    uid = parse_uid(card.uid) if card.uid else new_uid()
+    # Without a UID of its own, the card's content is what makes it this card.
+    uid = parse_uid(card.uid) if card.uid else content_uid("vcard", card.content())
     refused: list[Any] = []
     warnings: list[str] = []
     phones = _card_entries(card.phones, "phone", lambda text: phone_entry(text, region)[0].value, str,

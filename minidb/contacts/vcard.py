@@ -25,6 +25,7 @@ from __future__ import annotations
 import binascii
 import codecs
 import io
+import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -69,6 +70,11 @@ _BASE64 = {"B", "BASE64"}
 
 # Properties the codec consumes rather than keeps: the writer makes its own.
 _REPLACED = {"VERSION", "PRODID", "REV"}
+# Properties that say which program wrote a card, or when, not what it holds:
+# a phone that stamps REV with the time of each export still writes the same card.
+_NOT_CONTENT = {"PRODID", "REV"}
+# Parameters whose values are keywords, which vCard compares in any case.
+_KEYWORD_PARAMS = {"TYPE", "VALUE"}
 # TYPE values that say nothing a label needs: every TEL is a voice line
 # unless told otherwise, every EMAIL an internet address.
 _DEFAULT_TYPES = {"TEL": {"pref", "voice"}, "EMAIL": {"pref", "internet"}}
@@ -461,6 +467,20 @@ class Card:
                 kept.append(form)
         return kept
 
+    def content(self) -> str:
+        """The card in a normal form: equal for two cards exactly when they hold the same.
+
+        What is only a way of writing the card does not count: folding, line
+        ends, the order of properties and of parameters, the case of names,
+        groups and keyword parameter values, quoted-printable and a declared
+        CHARSET (the value counts, decoded), blanks around a value, the
+        program that wrote it (PRODID) and when (REV). Everything else does,
+        VERSION included. ASCII text, for a name-based UUID: one line per
+        property (its header as JSON, then its value escaped), sorted.
+        """
+        lines = sorted(_normal_line(prop) for prop in self.properties if prop.name not in _NOT_CONTENT)
+        return "\n".join(lines)
+
     # -- decoding
 
     def text(self, prop: Property) -> str:
@@ -600,6 +620,46 @@ class Card:
         # 3.0 and 4.0 list several values in a component with commas; in 2.1 a comma is text.
         items = [component] if self.version == "2.1" else split_escaped(component, ",")
         return [w for w in (_collapse(unescape_text(item)) for item in items) if w]
+
+
+def _normal_line(prop: Property) -> str:
+    """One line of ``Card.content``: the normal header (JSON), then the value escaped to ASCII."""
+    if prop.nested:
+        data = prop.raw
+    elif prop.encoding == "b64":
+        data = _WHITESPACE.sub(b"", prop.raw)  # never decoded (it may be damaged), only unfolded
+    else:
+        text = _decode(prop.value_bytes(), prop.charset)
+        if text is not None:
+            if "\r" in text:
+                text = _LINE_BREAK.sub("\n", text)
+            # unicode_escape: one ASCII line whatever the value holds (a lone surrogate too).
+            return _normal_header(prop) + text.strip().encode("unicode_escape").decode("ascii")
+        data = prop.value_bytes()
+    # Bytes that decode in no charset still count, each as itself.
+    return _normal_header(prop) + data.strip().decode("utf-8", "surrogateescape").encode(
+        "unicode_escape").decode("ascii")
+
+
+# Exports repeat a few headers thousands of times; each is made once. Bounded.
+_NORMAL_HEADERS: dict[tuple[Any, ...], str] = {}
+
+
+def _normal_header(prop: Property) -> str:
+    key = (prop.group, prop.name, prop.params, prop.encoding == "b64")
+    header = _NORMAL_HEADERS.get(key)
+    if header is None:
+        params = sorted(
+            (name, value.strip().lower() if name in _KEYWORD_PARAMS else value.strip())
+            for name, value in prop.params if name not in ("ENCODING", "CHARSET")
+        )
+        if prop.encoding == "b64":
+            params.append(("ENCODING", "b"))  # base64 stays as written: it says how to read the value
+        if len(_NORMAL_HEADERS) >= _HEADERS_KEPT:
+            _NORMAL_HEADERS.clear()
+        # JSON ends where the value starts: no value can pass for part of a header.
+        header = _NORMAL_HEADERS[key] = json.dumps([(prop.group or "").lower(), prop.name, params])
+    return header
 
 
 def _name_from_org(text: str) -> str:

@@ -67,3 +67,17 @@ def test_every_identifiable_card_imports_and_the_export_round_trip_is_exact(two_
     assert again.stdout == f"Imported {imported} contact{'' if imported == '1' else 's'}.\n", again.stderr
     second = invoke("contacts", "--db", second_db, "export", "--format", "vcard").stdout_bytes
     assert REV.sub(b"", second) == REV.sub(b"", first)
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda path: path.name)
+def test_importing_a_file_twice_with_skip_leaves_the_database_as_after_one_import(two_databases,
+                                                                                  path: Path) -> None:
+    """Most real exports have cards without UID; a name-only card is the same card the second time."""
+    url = emptied(two_databases[0])
+    options = ("--db", url, "import", "--skip-invalid", "--on-conflict", "skip", str(path))
+    assert invoke("contacts", *options).exit_code == 0
+    once = invoke("contacts", "--db", url, "export").stdout
+    again = invoke("contacts", *options)
+    assert again.exit_code == 0, again.stderr
+    assert again.stdout.startswith("Imported 0 contacts"), again.stdout
+    assert invoke("contacts", "--db", url, "export").stdout == once
