@@ -15,6 +15,7 @@ from minidb.contacts.model import (
     Change,
     EntryChange,
     NewContact,
+    content_uid,
     parse_email,
     parse_name,
     parse_phone,
@@ -255,9 +256,21 @@ def _reader(source: IO[str], name: str, region: str,
 
 
 def _checked(check: Callable[[Any], NewContact]) -> Callable[[Item[Any]], NewContact]:
+    # Records without a uid get one made from their content. Two that are the same
+    # (two "Mom" cards with nothing else, two "John Smith" rows) are still two
+    # people, as the file says: each later one is told apart by how many came
+    # before it, which is the same every time the file is imported.
+    repeats: dict[str, int] = {}
+
     def validate(item: Item[Any]) -> NewContact:
         with record_at(item.where):
-            return check(item.value)
+            contact = check(item.value)
+        if contact.uid_from_content:
+            earlier = repeats.get(contact.uid, 0)
+            repeats[contact.uid] = earlier + 1
+            if earlier:
+                contact.uid = content_uid("repeat", f"{contact.uid}\n{earlier}")
+        return contact
 
     return validate
 

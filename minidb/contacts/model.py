@@ -216,6 +216,8 @@ class NewContact:
     kept: tuple[Any, ...] = ()  # KeptProperty (minidb.contacts.vcard), in card order
     created_at: datetime = field(default_factory=now)
     updated_at: datetime | None = None  # None: the same as created_at
+    #: The record came without a uid: ``uid`` was made from its content (content_uid).
+    uid_from_content: bool = field(default=False, compare=False, repr=False)
 
     @property
     def holdings(self) -> Holdings:

@@ -112,6 +112,7 @@ def contact_from_record(record: Any, region: str) -> NewContact:
     else:
         given = contact.created_at if record.get("created_at") is not None else None
         contact.uid = content_uid("contact", contact_content(contact, given))
+        contact.uid_from_content = True
     return contact
 
 
@@ -200,6 +201,7 @@ def contact_from_csv(row: dict[str, str], region: str) -> NewContact:
     contact = NewContact(name=name, uid=parse_uid(uid) if uid else "", phones=phones, emails=emails)
     if not uid:
         contact.uid = content_uid("contact", contact_content(contact))
+        contact.uid_from_content = True
     return contact
 
 
@@ -250,7 +252,8 @@ def contact_from_card(card: Any, region: str) -> tuple[NewContact, list[str]]:
     emails = _card_entries(card.emails, "email", parse_email, email_key, refused, warnings)
     kept = tuple(card.kept_with(refused))
     warnings = [f"{card.label}: {w}" for w in (*card.warnings_with(refused), *warnings)]
-    return NewContact(name=name, uid=uid, phones=phones, emails=emails, kept=kept), warnings
+    return NewContact(name=name, uid=uid, phones=phones, emails=emails, kept=kept,
+                      uid_from_content=not card.uid), warnings
 
 
 def _check_name_decodes(card: Any) -> None:
