@@ -53,7 +53,8 @@ def _fast_path(app: str, args: list[str], prog_name: str) -> None:
     if status is None:
         return
     for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError):  # a closed pipe was reported already
+        # None when the caller closed it (`2>&-`); a closed pipe was reported already.
+        with contextlib.suppress(OSError, ValueError, AttributeError):
             stream.flush()
     # The command is done, its database closed and its output flushed: skip the
     # interpreter's teardown (freeing every module and object), ~3 ms of `todo list`.

@@ -8,6 +8,7 @@ imports json only for ``--json`` and the progress counter only for export.
 
 from __future__ import annotations
 
+import os
 import sys
 from contextlib import contextmanager
 
@@ -22,6 +23,10 @@ if TYPE_CHECKING:
 def output_stream() -> IO[str]:
     """stdout, UTF-8 whatever the locale says."""
     stream = sys.stdout
+    if stream is None:
+        # The caller closed stdout (`>&-`): print nothing, as click.echo does, and
+        # let the command itself succeed or fail on its own account.
+        stream = sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
     if (getattr(stream, "encoding", "") or "").lower().replace("-", "") != "utf8" and hasattr(
         stream, "reconfigure"
     ):

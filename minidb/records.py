@@ -37,6 +37,7 @@ else:
 #: fail (sqlite3: OverflowError) rather than find nothing.
 KEY_RANGE = range(-(2**63), 2**63)
 
+
 def now() -> datetime:
     return datetime.now(UTC)
 

@@ -233,3 +233,17 @@ def test_contacts_find_and_list_import_only_what_they_need(tmp_path, args) -> No
     modules = modules_imported(*args, env=env)
     assert "minidb.contacts.store" in modules
     assert forbidden(modules, NOT_FOR_CONTACTS) == []
+
+
+@pytest.mark.parametrize("closed", [">&-", "2>&-"])
+def test_a_closed_stdout_or_stderr_does_not_fail_a_command_that_worked(tmp_path, closed) -> None:
+    # A script may run `minidb todo add … >&-`: the task is added, and a status of 1
+    # would make it add the task again.
+    env = {**os.environ, "MINIDB_DATA_DIR": str(tmp_path)}
+    command = f"{sys.executable} -m minidb todo add Water the plants {closed}"
+    done = subprocess.run(["bash", "-c", command], cwd=REPO, env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert (done.returncode, done.stderr) == (0, "")
+    listed = subprocess.run([sys.executable, "-m", "minidb", "todo", "list"], cwd=REPO, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert listed.stdout == "   1 [ ] Water the plants\n"

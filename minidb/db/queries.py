@@ -343,10 +343,13 @@ def parse_file(path: str | os.PathLike[str]) -> list[Query]:
 
 if TYPE_CHECKING:
     class QueryFn(Protocol):
-        """A query bound to an engine: call it, or read what it is."""
+        """A query bound to an engine: call it, or read what it is.
+
+        ``inspect.signature`` (and so ``help()``) finds its signature through
+        ``__wrapped__`` (see :class:`_Signature`).
+        """
 
         __name__: str
-        __signature__: Signature
         sql: str
         kind: str
         path: str

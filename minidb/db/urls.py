@@ -38,11 +38,16 @@ class DatabaseURL:
 
     def __init__(self, url: str, engine: str, path: str | None = None,
                  params: dict[str, str] | None = None, shown: str = "") -> None:
-        self.url = url
-        self.engine = engine  # "sqlite" or "postgresql"
-        self.path = path  # the SQLite file, as given (relative or absolute)
-        self.params = params or {}  # what libpq made of a PostgreSQL URL: keyword -> value
-        self.shown = shown  # redacted, if not redact(url)
+        # Set once: a DatabaseURL is a value (hashed, compared), never changed.
+        set_once = super().__setattr__
+        set_once("url", url)
+        set_once("engine", engine)  # "sqlite" or "postgresql"
+        set_once("path", path)  # the SQLite file, as given (relative or absolute)
+        set_once("params", params or {})  # what libpq made of a PostgreSQL URL: keyword -> value
+        set_once("shown", shown)  # redacted, if not redact(url)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"a DatabaseURL does not change (tried to set {name})")
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, DatabaseURL) and (other.url, other.engine, other.path) == (

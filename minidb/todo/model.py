@@ -33,6 +33,7 @@ MAX_DESCRIPTION = 1000
 _TAG_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_-")
 _CANONICAL_UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 
+
 def parse_description(text: str) -> str:
     """1 to 1000 characters once trimmed."""
     description = check_text(text, "description").strip()

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     T = TypeVar("T")
 
+
 class TaskList(RecordStore):
     """The tasks of one database."""
 
