@@ -59,13 +59,13 @@ class Command:
 
 
 class App:
-    """An app's fast path: its group options, its commands, and where its click group is."""
+    """An app's fast path: its group options and its commands."""
 
-    __slots__ = ("cli", "commands", "group_options", "settings")
+    __slots__ = ("app", "commands", "group_options", "settings")
 
-    def __init__(self, cli: str, settings: Callable[..., Settings], group_options: Mapping[str, str],
+    def __init__(self, app: str, settings: Callable[..., Settings], group_options: Mapping[str, str],
                  commands: Mapping[str, Command]) -> None:
-        self.cli = cli  # "module:attribute" of the app's click group, which reports failures
+        self.app = app  # its name in minidb.main.APPS, which says where its click group is
         self.settings = settings  # the group options' values -> the command's Settings
         self.group_options = group_options  # {"--db": "db_url"}
         self.commands = commands
@@ -87,10 +87,11 @@ class App:
             sys.stdout.flush()
         except BaseException as error:  # every failure is reported as click reports it
             from minidb.cli import report_failure
+            from minidb.main import APPS
 
-            module, _, attribute = self.cli.partition(":")
-            app = getattr(importlib.import_module(module), attribute)
-            return report_failure(app, settings, prog_name, error)
+            entry = APPS[self.app]
+            group = getattr(importlib.import_module(entry.module), entry.attribute)
+            return report_failure(group, settings, prog_name, error)
         return 0
 
 

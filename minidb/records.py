@@ -207,17 +207,11 @@ class Settings:
 
 
 @contextmanager
-def open_database(settings: Settings) -> Iterator[Database]:
-    """Connect, bring the schema up to date, and close when the command ends."""
+def open_store(settings: Settings, store: Callable[[Database], Store]) -> Iterator[Store]:
+    """``with open_store(settings, TaskList) as tasks:``: the app's records, open for one
+    command: connected, the schema brought up to date, closed when the command ends."""
     with connect(parse(settings.url)) as db:
         ensure_schema(db, settings.app)
-        yield db
-
-
-@contextmanager
-def open_store(settings: Settings, store: Callable[[Database], Store]) -> Iterator[Store]:
-    """``with open_store(settings, TaskList) as tasks:``: the app's records, open for one command."""
-    with open_database(settings) as db:
         yield store(db)
 
 

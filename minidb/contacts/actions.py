@@ -28,6 +28,8 @@ REGION_VARIABLE = "CONTACTS_DEFAULT_REGION"
 class ContactSettings(Settings):
     """The shared settings plus the region that numbers without a country code belong to."""
 
+    __slots__ = ("region",)
+
     def __init__(self, url: str, region: str) -> None:
         super().__init__("contacts", url)
         self.region = region

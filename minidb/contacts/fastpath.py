@@ -8,7 +8,7 @@ from minidb.fastpath import App, Command
 JSON = {"--json": ("as_json", True)}
 
 APP = App(
-    cli="minidb.contacts.cli:cli",
+    app="contacts",
     settings=actions.settings,
     group_options={"--db": "db_url", "--region": "region"},
     commands={

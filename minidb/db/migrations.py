@@ -77,22 +77,25 @@ def applied(db: Database) -> set[str]:
         raise
 
 
-def unknown(app: str, done: set[str]) -> list[str]:
-    """The applied migrations of ``app`` that this minidb does not ship (for any engine)."""
-    shipped = {m for engine in ENGINE_NAMES for m in available(app, engine)}
-    return sorted(m for m in done if m.startswith(f"{app}_") and m not in shipped)
+def unknown(app: str, done: set[str], shipped: dict[str, list[str]]) -> list[str]:
+    """The applied migrations of ``app`` that this minidb does not ship for any engine
+    (``shipped``: each engine's ids, as :func:`available` lists them)."""
+    known = {m for ids in shipped.values() for m in ids}
+    return sorted(m for m in done if m.startswith(f"{app}_") and m not in known)
 
 
 def pending(db: Database, app: str) -> list[str]:
     """Migrations still to apply; SchemaTooNew if a newer minidb has upgraded the database."""
     done = applied(db)
-    newer = unknown(app, done)
+    # Every command asks this: each engine's folder is read once.
+    shipped = {engine: available(app, engine) for engine in ENGINE_NAMES}
+    newer = unknown(app, done, shipped)
     if newer:
         raise SchemaTooNew(
             f"this database was upgraded by a newer minidb (migrations {', '.join(newer)}); "
             f"use that version or a newer one ({db.url})"
         )
-    return [m for m in available(app, db.engine) if m not in done]
+    return [m for m in shipped[db.engine] if m not in done]
 
 
 def ensure_schema(db: Database, app: str) -> list[str]:

@@ -9,7 +9,7 @@ from minidb.todo.model import PRIORITIES
 JSON = {"--json": ("as_json", True)}
 
 APP = App(
-    cli="minidb.todo.cli:cli",
+    app="todo",
     settings=actions.settings,
     group_options={"--db": "db_url"},
     commands={
