@@ -74,3 +74,8 @@ def modules_imported(*args: str, env: Mapping[str, str] | None = None) -> set[st
                 if line.startswith("import time:") and "|" in line}
 
     return modules("-m", "minidb", *args) - modules("-c", "pass")
+
+
+def modules_among(modules: set[str], names: tuple[str, ...]) -> list[str]:
+    """Those of ``modules`` that are one of ``names`` or inside one of them (``re`` covers ``re._parser``)."""
+    return sorted(m for m in modules if any(m == n or m.startswith(n + ".") for n in names))

@@ -17,9 +17,9 @@ import pytest
 
 import minidb
 from minidb.main import APPS
-from tests.helpers import REPO, modules_imported
+from tests.helpers import REPO, modules_among, modules_imported
 
-# What `minidb todo` must not load: the notes app's and the contacts app's libraries.
+# The apps' libraries, which `minidb --help` and completion of the app names must not load.
 OTHER_APPS_LIBRARIES = ("flask", "werkzeug", "pymongo", "bson", "vobject", "email_validator", "phonenumbers",
                         "minidb.notes", "minidb.contacts")
 
@@ -32,10 +32,6 @@ def minidb_cmd(*args: str, env: dict[str, str] | None = None) -> subprocess.Comp
 def modules_loaded_by(tmp_path: Path, *args: str) -> set[str]:
     """The modules a `minidb ARGS` process imports, beyond the bare interpreter's."""
     return modules_imported(*args, env={**os.environ, "MINIDB_DATA_DIR": str(tmp_path)})
-
-
-def loaded(modules: set[str], names: tuple[str, ...]) -> list[str]:
-    return sorted(m for m in modules if any(m == n or m.startswith(n + ".") for n in names))
 
 
 def test_no_command_prints_the_help_and_succeeds():
@@ -89,39 +85,18 @@ def test_the_table_of_apps_says_what_each_app_says_of_itself():
         assert command.help.strip().splitlines()[0] == short_help, name
 
 
-def test_the_todo_app_loads_neither_the_notes_nor_the_contacts_libraries(tmp_path, monkeypatch):
-    monkeypatch.setenv("MINIDB_DATA_DIR", str(tmp_path))
-    modules = modules_loaded_by(tmp_path, "todo", "list")
-    assert "minidb.todo.store" in modules  # the probe sees what it should
-    assert loaded(modules, OTHER_APPS_LIBRARIES) == []
-
-
-# What `minidb contacts find` and `list` must not load: only add, update and
-# import check phones and e-mails, and only import and export read or write vCards.
-CHECKING_LIBRARIES = ("phonenumbers", "email_validator", "vobject", "minidb.contacts.vcard",
-                      "flask", "werkzeug", "pymongo", "bson", "minidb.notes", "minidb.todo")
-
-
-@pytest.mark.parametrize("args", [("find", "ada"), ("find", "2083", "--json"), ("list",), ("list", "--json")])
-def test_contacts_find_and_list_load_no_phone_email_or_vcard_library(tmp_path, monkeypatch, args):
-    monkeypatch.setenv("MINIDB_DATA_DIR", str(tmp_path))
-    added = minidb_cmd("contacts", "add", "Ada", "--phone", "cell:+44 20 8366 1177",
-                       "--email", "ada@example.com", env={**os.environ, "MINIDB_DATA_DIR": str(tmp_path)})
-    assert added.returncode == 0, added.stderr
-    modules = modules_loaded_by(tmp_path, "contacts", *args)
-    assert "minidb.contacts.store" in modules  # the probe sees what it should
-    assert loaded(modules, CHECKING_LIBRARIES) == []
+# What `todo list/add` and `contacts find/list` import: tests/test_fastpath.py.
 
 
 def test_help_and_completion_of_the_app_names_load_no_app(tmp_path, monkeypatch):
     apps = tuple(entry.module.rsplit(".", 1)[0] for entry in APPS.values())
     modules = modules_loaded_by(tmp_path, "--help")
     assert "minidb.main" in modules
-    assert loaded(modules, apps + OTHER_APPS_LIBRARIES) == []
+    assert modules_among(modules, apps + OTHER_APPS_LIBRARIES) == []
     monkeypatch.setenv("_MINIDB_COMPLETE", "bash_complete")
     monkeypatch.setenv("COMP_WORDS", "minidb ")
     monkeypatch.setenv("COMP_CWORD", "1")
-    assert loaded(modules_loaded_by(tmp_path), apps + OTHER_APPS_LIBRARIES) == []
+    assert modules_among(modules_loaded_by(tmp_path), apps + OTHER_APPS_LIBRARIES) == []
 
 
 # Shell completion: click's protocol. The shell's completion function runs
